@@ -1,0 +1,58 @@
+"""Durable functions for AWS Lambda: long-running, failure-proof workflows as plain Python."""
+
+from aws_durable_execution_sdk_python._context import DurableContext
+from aws_durable_execution_sdk_python._decorators import durable_step
+from aws_durable_execution_sdk_python._execution import durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.exceptions import (
+    CallbackError,
+    CallbackExternalError,
+    CallbackSubmitterError,
+    CallbackTimeoutError,
+    CheckpointError,
+    ChildContextError,
+    DurableExecutionsError,
+    DurableOperationError,
+    ExecutionError,
+    InvocationError,
+    InvokeError,
+    NonDeterministicExecutionError,
+    SerDesError,
+    StepError,
+    StepInterruptedError,
+    TerminationReason,
+    UnrecoverableError,
+    ValidationError,
+    WaitForConditionError,
+)
+from aws_durable_execution_sdk_python.types import StepContext
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CallbackError",
+    "CallbackExternalError",
+    "CallbackSubmitterError",
+    "CallbackTimeoutError",
+    "CheckpointError",
+    "ChildContextError",
+    "DurableContext",
+    "DurableExecutionsError",
+    "DurableOperationError",
+    "Duration",
+    "ExecutionError",
+    "InvocationError",
+    "InvokeError",
+    "NonDeterministicExecutionError",
+    "SerDesError",
+    "StepContext",
+    "StepError",
+    "StepInterruptedError",
+    "TerminationReason",
+    "UnrecoverableError",
+    "ValidationError",
+    "WaitForConditionError",
+    "__version__",
+    "durable_execution",
+    "durable_step",
+]

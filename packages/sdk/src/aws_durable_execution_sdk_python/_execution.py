@@ -1,0 +1,194 @@
+"""``@durable_execution``: the Lambda entry point of a durable function.
+
+One invocation: parse the event, page in the checkpointed operations, run the handler from
+the top (operations replay from their checkpoints), flush pending checkpoints, and turn the
+outcome into the invocation output:
+
+- returned value → ``SUCCEEDED`` with its JSON (checkpointed instead when over the 6 MB
+  response limit);
+- a suspension → ``PENDING``;
+- ``InvocationError`` (not a recorded operation failure) and retryable ``CheckpointError`` →
+  raised, so Lambda fails the invocation and invokes again (ruling 2, 5);
+- any other exception, and any sticky failure (non-determinism, fatal checkpoint error) →
+  ``FAILED`` with its ``ErrorObject``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
+
+from aws_durable_execution_sdk_python._context import DurableContext
+from aws_durable_execution_sdk_python._model.enums import (
+    InvocationStatus,
+    OperationAction,
+    OperationType,
+)
+from aws_durable_execution_sdk_python._model.error_object import ErrorObject
+from aws_durable_execution_sdk_python._model.invocation import (
+    DurableExecutionInvocationInput,
+    DurableExecutionInvocationInputWithClient,
+    DurableExecutionInvocationOutput,
+)
+from aws_durable_execution_sdk_python._model.update import OperationUpdate
+from aws_durable_execution_sdk_python._service.client import DurableServiceClient
+from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
+from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
+from aws_durable_execution_sdk_python.exceptions import (
+    BotoClientError,
+    DurableOperationError,
+    InvocationError,
+    SuspendExecution,
+    ValidationError,
+)
+
+__all__ = ["LAMBDA_RESPONSE_SIZE_LIMIT", "durable_execution"]
+
+# Lambda's synchronous response limit (6 MiB) less room for the envelope around Result.
+LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
+
+T = TypeVar("T")
+Handler = Callable[[Any, DurableContext], Any]
+LambdaHandler = Callable[..., dict[str, Any]]
+
+
+@overload
+def durable_execution(func: Handler, /) -> LambdaHandler: ...
+@overload
+def durable_execution(
+    func: None = None, /, *, boto3_client: Any = None, plugins: Any = None
+) -> Callable[[Handler], LambdaHandler]: ...
+
+
+def durable_execution(
+    func: Handler | None = None, /, *, boto3_client: Any = None, plugins: Any = None
+) -> LambdaHandler | Callable[[Handler], LambdaHandler]:
+    """Make ``handler(event, context: DurableContext)`` a durable Lambda handler.
+
+    Use bare (``@durable_execution``) or with options (``@durable_execution(boto3_client=c)``).
+
+    Raises:
+        ValidationError: when invoked with an event that is not a durable invocation (ruling 17).
+    """
+    if func is None:
+        return functools.partial(_wrap, boto3_client=boto3_client, plugins=plugins)
+    return _wrap(func, boto3_client=boto3_client, plugins=plugins)
+
+
+def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
+    if not callable(func):
+        raise ValidationError(f"durable_execution({func!r}): expected a handler function")
+
+    @functools.wraps(func)
+    def lambda_handler(event: Any, lambda_context: Any = None) -> dict[str, Any]:
+        if isinstance(event, DurableExecutionInvocationInputWithClient) and event.service_client:
+            invocation: DurableExecutionInvocationInput = event
+            client: DurableServiceClient = event.service_client
+        else:
+            invocation = DurableExecutionInvocationInput.from_dict(event)
+            client = (
+                LambdaClient(boto3_client)
+                if boto3_client is not None
+                else LambdaClient.initialize_client()
+            )
+        return run_invocation(func, invocation, client, lambda_context).to_dict()
+
+    lambda_handler._durable_handler = func  # type: ignore[attr-defined]
+    return lambda_handler
+
+
+def _input_event(state: ExecutionState) -> Any:
+    details = state.execution_operation.execution_details
+    payload = details.input_payload if details else None
+    if payload is None or not payload.strip():
+        return {}
+    return json.loads(payload)
+
+
+def run_invocation(
+    func: Handler,
+    invocation: DurableExecutionInvocationInput,
+    client: DurableServiceClient,
+    lambda_context: Any = None,
+) -> DurableExecutionInvocationOutput:
+    try:
+        state = ExecutionState.load(invocation, client)
+    except BotoClientError as error:
+        if error.is_retryable():
+            raise
+        return _failed(error)
+    context = DurableContext(state, lambda_context)
+    try:
+        try:
+            result = func(_input_event(state), context)
+        finally:
+            state.flush()
+    except SuspendExecution:
+        if state.fatal_error is not None:
+            return _failure_outcome(state, state.fatal_error)
+        return DurableExecutionInvocationOutput(InvocationStatus.PENDING)
+    except Exception as error:
+        return _failure_outcome(state, state.fatal_error or error)
+    if state.fatal_error is not None:
+        return _failure_outcome(state, state.fatal_error)
+    return _succeeded(state, result)
+
+
+def _failure_outcome(state: ExecutionState, error: BaseException) -> DurableExecutionInvocationOutput:
+    if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
+        if error.is_retryable():
+            raise error  # Lambda fails this invocation and invokes the function again
+    output = _failed(error)
+    return _checkpoint_if_too_large(state, output)
+
+
+def _failed(error: BaseException) -> DurableExecutionInvocationOutput:
+    recorded = ErrorObject.from_exception(error)
+    if recorded.stack_trace is None and error.__traceback__ is not None:
+        trace = traceback.format_tb(error.__traceback__)
+        recorded = ErrorObject(
+            recorded.message, recorded.type, recorded.data, [line.rstrip("\n") for line in trace]
+        )
+    return DurableExecutionInvocationOutput(InvocationStatus.FAILED, error=recorded)
+
+
+def _succeeded(state: ExecutionState, value: Any) -> DurableExecutionInvocationOutput:
+    try:
+        payload = json.dumps(value)
+    except (TypeError, ValueError) as error:
+        return _failed(
+            ValidationError(
+                f"the handler returned a {type(value).__name__}, which is not JSON "
+                f"serialisable ({error}); return JSON-friendly data"
+            )
+        )
+    output = DurableExecutionInvocationOutput(InvocationStatus.SUCCEEDED, result=payload)
+    return _checkpoint_if_too_large(state, output)
+
+
+def _checkpoint_if_too_large(
+    state: ExecutionState, output: DurableExecutionInvocationOutput
+) -> DurableExecutionInvocationOutput:
+    """Over Lambda's response limit, the outcome goes through a checkpoint instead."""
+    size = len(json.dumps(output.to_dict()))
+    if size <= LAMBDA_RESPONSE_SIZE_LIMIT:
+        return output
+    succeeded = output.status is InvocationStatus.SUCCEEDED
+    update = OperationUpdate(
+        operation_id=f"execution-result-{int(time.time() * 1000)}",
+        operation_type=OperationType.EXECUTION,
+        action=OperationAction.SUCCEED if succeeded else OperationAction.FAIL,
+        payload=output.result if succeeded else None,
+        error=None if succeeded else output.error,
+    )
+    try:
+        state.commit(update)
+    except BotoClientError as error:
+        if error.is_retryable():
+            raise
+        return _failed(error)
+    return DurableExecutionInvocationOutput(output.status, result="" if succeeded else None)

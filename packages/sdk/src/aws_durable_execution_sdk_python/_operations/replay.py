@@ -1,0 +1,57 @@
+"""What every operation does first on replay: find its checkpoint and check it is the same op."""
+
+from __future__ import annotations
+
+import datetime
+
+from aws_durable_execution_sdk_python._model.operation import Operation
+from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
+from aws_durable_execution_sdk_python.exceptions import (
+    NonDeterministicExecutionError,
+    SuspendExecution,
+    TimedSuspendExecution,
+)
+from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+
+__all__ = ["checkpointed", "suspend", "suspend_until"]
+
+
+def _describe(type_: object, sub_type: object, name: str | None) -> str:
+    return f"{type_}/{sub_type}" + (f" named {name!r}" if name else " (unnamed)")
+
+
+def checkpointed(state: ExecutionState, identifier: OperationIdentifier) -> Operation | None:
+    """The checkpoint at this id, after checking it records the same type, subtype and name.
+
+    A mismatch means the code took another path than the one checkpointed: the execution
+    fails with ``NonDeterministicExecutionError`` (sticky, ruling 7).
+    """
+    op = state.operations.get(identifier.operation_id)
+    if op is None:
+        return None
+    if (
+        op.operation_type is not identifier.operation_type
+        or (op.sub_type is not None and op.sub_type is not identifier.sub_type)
+        or (op.name or None) != (identifier.name or None)
+    ):
+        state.fail_nondeterministic(
+            NonDeterministicExecutionError(
+                f"non-deterministic execution at operation {identifier.operation_id}: the "
+                f"checkpoint holds {_describe(op.operation_type, op.sub_type, op.name)}, but "
+                f"this replay ran {_describe(identifier.operation_type, identifier.sub_type, identifier.name)}. "
+                "Code outside durable operations must take the same path on every replay: "
+                "move random values, clocks and I/O into steps.",
+                step_id=identifier.operation_id,
+            )
+        )
+    return op
+
+
+def suspend(reason: str) -> SuspendExecution:
+    return SuspendExecution(reason)
+
+
+def suspend_until(reason: str, when: datetime.datetime | None) -> SuspendExecution:
+    if when is None:
+        return SuspendExecution(reason)
+    return TimedSuspendExecution(reason, when.timestamp())

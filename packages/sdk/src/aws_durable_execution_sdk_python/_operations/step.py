@@ -1,0 +1,180 @@
+"""``step``: run a function once (per retry attempt), checkpoint its result, replay it after.
+
+First run: START (queued for at-least-once, sent and confirmed for at-most-once), run the
+body, then SUCCEED with the serialised result, RETRY with a delay, or FAIL. Replay by the
+checkpointed status: SUCCEEDED returns the stored result without running anything, FAILED
+raises the stored error, PENDING suspends until the retry is due, STARTED re-runs the body
+(at-least-once) or counts as an interrupted attempt (at-most-once, ruling 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_durable_execution_sdk_python import serdes as serdes_module
+from aws_durable_execution_sdk_python._model.enums import (
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+)
+from aws_durable_execution_sdk_python._model.error_object import ErrorObject
+from aws_durable_execution_sdk_python._model.update import OperationUpdate, StepOptions
+from aws_durable_execution_sdk_python._operations.failures import operation_error
+from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
+from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics
+from aws_durable_execution_sdk_python.exceptions import (
+    DurableOperationError,
+    ExecutionError,
+    InvocationError,
+    StepError,
+    StepInterruptedError,
+)
+from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+from aws_durable_execution_sdk_python.logger import Logger
+from aws_durable_execution_sdk_python.retries import RetryDecision, RetryPresets
+from aws_durable_execution_sdk_python.types import StepContext
+
+__all__ = ["run_step"]
+
+T = TypeVar("T")
+
+_DEFAULT_CONFIG = StepConfig()
+
+
+def _update(
+    identifier: OperationIdentifier, action: OperationAction, **fields: Any
+) -> OperationUpdate:
+    return OperationUpdate(
+        operation_id=identifier.operation_id,
+        operation_type=OperationType.STEP,
+        action=action,
+        parent_id=identifier.parent_id,
+        name=identifier.name,
+        sub_type=OperationSubType.STEP,
+        **fields,
+    )
+
+
+def run_step(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    func: Callable[[StepContext], T],
+    config: StepConfig | None,
+    logger: Logger,
+) -> T:
+    config = config or _DEFAULT_CONFIG
+    op = checkpointed(state, identifier)
+    attempt = 1
+    if op is not None:
+        details = op.step_details
+        attempt = (details.attempt if details else 0) + 1
+        status = op.status
+        if status is OperationStatus.SUCCEEDED:
+            result = details.result if details else None
+            return _load(state, identifier, config, result)  # type: ignore[no-any-return]
+        if status is OperationStatus.FAILED:
+            raise operation_error(StepError, details.error if details else None, identifier.operation_id)
+        if status is OperationStatus.PENDING:
+            raise suspend_until(
+                f"step {identifier.operation_id} waits for its next attempt",
+                details.next_attempt_timestamp if details else None,
+            )
+        if status is OperationStatus.STARTED:
+            if config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
+                interrupted = StepInterruptedError(
+                    f"step {identifier.name or identifier.operation_id} was interrupted before "
+                    "its result was checkpointed; at-most-once semantics forbid running it "
+                    "again in the same attempt",
+                    step_id=identifier.operation_id,
+                )
+                _retry_or_fail(state, identifier, config, interrupted, attempt)
+            return _execute(state, identifier, func, config, logger, attempt, started=True)
+    return _execute(state, identifier, func, config, logger, attempt, started=False)
+
+
+def _load(
+    state: ExecutionState, identifier: OperationIdentifier, config: StepConfig, payload: str | None
+) -> Any:
+    if payload is None:
+        return None
+    return serdes_module.deserialize(
+        config.serdes, payload, identifier.operation_id, state.durable_execution_arn, identifier.name
+    )
+
+
+def _execute(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    func: Callable[[StepContext], T],
+    config: StepConfig,
+    logger: Logger,
+    attempt: int,
+    *,
+    started: bool,
+) -> T:
+    if not started:
+        start = _update(identifier, OperationAction.START)
+        if config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
+            state.commit(start)  # the START must be durable before the body may run
+        else:
+            state.enqueue(start)
+    step_logger = logger.with_extra(
+        operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
+    ).with_is_replaying(_never)
+    try:
+        result = func(StepContext(logger=step_logger, attempt=attempt))
+    except ExecutionError as error:
+        # Ruling 2: permanent by definition; recorded, never retried.
+        _fail(state, identifier, error)
+    except InvocationError:
+        # Ruling 2: the invocation fails and Lambda invokes again; nothing is recorded.
+        raise
+    except Exception as error:
+        _retry_or_fail(state, identifier, config, error, attempt)
+    payload = serdes_module.serialize(
+        config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
+    )
+    state.commit(_update(identifier, OperationAction.SUCCEED, payload=payload))
+    # Round-trip, so the first run returns exactly what every replay will.
+    return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
+
+
+def _never() -> bool:
+    return False
+
+
+def _fail(state: ExecutionState, identifier: OperationIdentifier, error: Exception) -> None:
+    recorded = ErrorObject.from_exception(error)
+    state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
+    raise operation_error(StepError, recorded, identifier.operation_id, cause=error)
+
+
+def _retry_or_fail(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    config: StepConfig,
+    error: Exception,
+    attempt: int,
+) -> None:
+    strategy = config.retry_strategy or RetryPresets.default()
+    if isinstance(error, DurableOperationError):
+        decision = RetryDecision.no_retry()  # an already-recorded failure: retrying can't help
+    else:
+        decision = strategy(error, attempt)
+    if not decision.should_retry:
+        _fail(state, identifier, error)
+    delay = max(1, int(decision.delay_seconds))
+    state.commit(
+        _update(
+            identifier,
+            OperationAction.RETRY,
+            error=ErrorObject.from_exception(error),
+            step_options=StepOptions(next_attempt_delay_seconds=delay),
+        )
+    )
+    op = state.get(identifier.operation_id)
+    when = op.step_details.next_attempt_timestamp if op and op.step_details else None
+    raise suspend_until(f"step {identifier.operation_id} retries in {delay}s", when)

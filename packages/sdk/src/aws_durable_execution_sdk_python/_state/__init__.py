@@ -1,0 +1,1 @@
+"""Execution state: what one invocation knows of the execution, and how it checkpoints."""

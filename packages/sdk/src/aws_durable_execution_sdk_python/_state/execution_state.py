@@ -1,0 +1,124 @@
+"""``ExecutionState``: the operations of one execution as this invocation sees them.
+
+Operations are kept by id in a dict (O(1) replay lookups); the state changes only through
+checkpoint responses, never by polling. Two failures are *sticky* here: a non-determinism or
+a checkpoint failure found by one operation fails the invocation's outcome even if user code
+catches the exception (ruling 7).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from aws_durable_execution_sdk_python._model.enums import OperationType
+from aws_durable_execution_sdk_python._model.invocation import DurableExecutionInvocationInput
+from aws_durable_execution_sdk_python._model.operation import Operation
+from aws_durable_execution_sdk_python._model.update import OperationUpdate
+from aws_durable_execution_sdk_python._service.client import DurableServiceClient
+from aws_durable_execution_sdk_python._state.checkpointer import Checkpointer
+from aws_durable_execution_sdk_python.exceptions import (
+    BotoClientError,
+    GetExecutionStateError,
+    InvalidStateError,
+    NonDeterministicExecutionError,
+)
+
+__all__ = ["ExecutionState"]
+
+
+class ExecutionState:
+    """Checkpointed operations by id, the checkpointer, and the invocation's sticky failure."""
+
+    def __init__(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        operations: list[Operation],
+        client: DurableServiceClient,
+        updated_operation_ids: list[str] | None = None,
+    ) -> None:
+        self.durable_execution_arn = durable_execution_arn
+        self.operations: dict[str, Operation] = {op.operation_id: op for op in operations}
+        # Ids known when the invocation began: the logger is silent while re-walking them.
+        self.replayed_ids = frozenset(self.operations)
+        self.updated_operation_ids = frozenset(updated_operation_ids or ())
+        self.execution_operation_id = durable_execution_arn.rsplit("/", 1)[-1]
+        self.checkpointer = Checkpointer(
+            client, durable_execution_arn, checkpoint_token, self._merge
+        )
+        self._lock = threading.Lock()
+        self.fatal_error: BaseException | None = None
+
+    @classmethod
+    def load(
+        cls, invocation: DurableExecutionInvocationInput, client: DurableServiceClient
+    ) -> ExecutionState:
+        """Build the state from the event, paging in the operations it could not carry."""
+        operations = list(invocation.initial_execution_state.operations)
+        marker = invocation.initial_execution_state.next_marker
+        while marker:
+            try:
+                page = client.get_execution_state(
+                    invocation.durable_execution_arn, invocation.checkpoint_token, marker
+                )
+            except BotoClientError:
+                raise
+            except Exception as error:
+                raise GetExecutionStateError(f"GetDurableExecutionState failed: {error}") from error
+            operations.extend(page.operations)
+            marker = page.next_marker or ""
+        return cls(
+            invocation.durable_execution_arn,
+            invocation.checkpoint_token,
+            operations,
+            client,
+            invocation.updated_operation_ids,
+        )
+
+    def _merge(self, operations: list[Operation]) -> None:
+        with self._lock:
+            for op in operations:
+                self.operations[op.operation_id] = op
+
+    def get(self, operation_id: str) -> Operation | None:
+        return self.operations.get(operation_id)
+
+    @property
+    def execution_operation(self) -> Operation:
+        op = self.operations.get(self.execution_operation_id)
+        if op is None or op.operation_type is not OperationType.EXECUTION:
+            raise InvalidStateError(
+                f"the checkpointed state has no EXECUTION operation with id "
+                f"{self.execution_operation_id!r} (the last segment of the execution ARN)"
+            )
+        return op
+
+    def has_prior_operations(self) -> bool:
+        return any(op_id != self.execution_operation_id for op_id in self.replayed_ids)
+
+    # -- checkpointing -------------------------------------------------------------------
+
+    def enqueue(self, update: OperationUpdate) -> None:
+        self._raise_if_stopped()
+        self.checkpointer.enqueue(update)
+
+    def commit(self, update: OperationUpdate | None = None) -> None:
+        self._raise_if_stopped()
+        try:
+            self.checkpointer.commit(update)
+        except BotoClientError as error:
+            self.fatal_error = self.fatal_error or error
+            raise
+
+    def flush(self) -> None:
+        self.checkpointer.flush()
+
+    # -- sticky outcomes -----------------------------------------------------------------
+
+    def fail_nondeterministic(self, error: NonDeterministicExecutionError) -> None:
+        self.fatal_error = self.fatal_error or error
+        raise error
+
+    def _raise_if_stopped(self) -> None:
+        if self.fatal_error is not None:
+            raise self.fatal_error

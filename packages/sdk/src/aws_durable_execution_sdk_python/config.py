@@ -1,0 +1,225 @@
+"""Configuration values for durable operations: frozen, validated once when built.
+
+Constructors accept both the seed's ``*_seconds`` keywords and the existing SDK's
+``Duration`` fields (``CallbackConfig(timeout_seconds=60)`` == ``CallbackConfig(
+timeout=Duration.from_minutes(1))``); the ``*_seconds`` names are always readable.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from aws_durable_execution_sdk_python.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from aws_durable_execution_sdk_python.serdes import SerDes
+
+__all__ = [
+    "CallbackConfig",
+    "ChildConfig",
+    "Duration",
+    "InvokeConfig",
+    "JitterStrategy",
+    "Numeric",
+    "StepConfig",
+    "StepSemantics",
+    "WaitForCallbackConfig",
+]
+
+T = TypeVar("T")
+Numeric = int | float
+
+# The service accepts waits and retry delays of 1 s up to one (leap) year.
+MAX_WAIT_SECONDS = 31_622_400
+# CallbackOptions.TimeoutSeconds / HeartbeatTimeoutSeconds range in botocore's model.
+MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
+
+
+def _whole_seconds(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(f"{what} must be a number of seconds, got {value!r}")
+    if math.isnan(value) or math.isinf(value):
+        raise ValidationError(f"{what} must be a finite number of seconds, got {value!r}")
+    seconds = int(value)
+    if seconds < 0:
+        raise ValidationError(f"{what} must not be negative, got {value!r}")
+    return seconds
+
+
+@attrs.frozen
+class Duration:
+    """A whole number of seconds (fractions are truncated, as the existing SDK does)."""
+
+    seconds: int = attrs.field(default=0, converter=lambda v: _whole_seconds(v, "Duration"))
+
+    def to_seconds(self) -> int:
+        return self.seconds
+
+    @classmethod
+    def from_seconds(cls, value: Numeric) -> Duration:
+        return cls(_whole_seconds(value, "Duration.from_seconds(value)"))
+
+    @classmethod
+    def from_minutes(cls, value: Numeric) -> Duration:
+        return cls(_whole_seconds(value * 60, "Duration.from_minutes(value)"))
+
+    @classmethod
+    def from_hours(cls, value: Numeric) -> Duration:
+        return cls(_whole_seconds(value * 3600, "Duration.from_hours(value)"))
+
+    @classmethod
+    def from_days(cls, value: Numeric) -> Duration:
+        return cls(_whole_seconds(value * 86400, "Duration.from_days(value)"))
+
+
+def as_duration(value: Duration | Numeric | None, seconds: Numeric | None, name: str) -> Duration:
+    """Merge a ``Duration`` field and its ``*_seconds`` twin; both given is a mistake."""
+    if value is not None and seconds is not None:
+        raise ValidationError(f"pass either {name}= or {name}_seconds=, not both")
+    if seconds is not None:
+        return Duration(_whole_seconds(seconds, f"{name}_seconds"))
+    if value is None:
+        return Duration()
+    if isinstance(value, Duration):
+        return value
+    return Duration(_whole_seconds(value, name))
+
+
+class StepSemantics(enum.Enum):
+    """How often a step body may run per retry attempt."""
+
+    AT_MOST_ONCE_PER_RETRY = "AT_MOST_ONCE_PER_RETRY"
+    AT_LEAST_ONCE_PER_RETRY = "AT_LEAST_ONCE_PER_RETRY"
+
+
+class JitterStrategy(enum.StrEnum):
+    """Randomness added to retry delays so that failing clients don't retry in lockstep."""
+
+    NONE = "NONE"
+    FULL = "FULL"
+    HALF = "HALF"
+
+    def apply_jitter(self, delay: float, random_value: float) -> float:
+        """``random_value`` is drawn from [0, 1) by the caller (see ``retries``)."""
+        if self is JitterStrategy.NONE:
+            return delay
+        if self is JitterStrategy.HALF:
+            return delay / 2 + random_value * delay / 2
+        return random_value * delay
+
+
+def _check_callable_or_none(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: Any, _attribute: Any, value: Any) -> None:
+        if value is not None and not callable(value):
+            raise ValidationError(f"{name} must be callable, got {value!r}")
+
+    return check
+
+
+@attrs.frozen
+class StepConfig:
+    """How a step retries, how often its body may run, and how its result is stored."""
+
+    retry_strategy: Callable[[Exception, int], Any] | None = attrs.field(
+        default=None, validator=_check_callable_or_none("StepConfig.retry_strategy")
+    )
+    step_semantics: StepSemantics = attrs.field(default=StepSemantics.AT_LEAST_ONCE_PER_RETRY)
+    serdes: SerDes[Any] | None = None
+
+    @step_semantics.validator
+    def _check_semantics(self, _attribute: Any, value: Any) -> None:
+        if not isinstance(value, StepSemantics):
+            raise ValidationError(
+                f"StepConfig.step_semantics must be a StepSemantics member, got {value!r}"
+            )
+
+
+def _callback_timeout(value: Duration | Numeric | None, seconds: Numeric | None, name: str) -> Duration:
+    duration = as_duration(value, seconds, name)
+    if duration.seconds > MAX_CALLBACK_TIMEOUT_SECONDS:
+        raise ValidationError(
+            f"{name} must be at most {MAX_CALLBACK_TIMEOUT_SECONDS} seconds, "
+            f"got {duration.seconds}"
+        )
+    return duration
+
+
+@attrs.frozen(init=False)
+class CallbackConfig:
+    """Timeouts (0 = none) and result serdes of a callback."""
+
+    timeout: Duration
+    heartbeat_timeout: Duration
+    serdes: SerDes[Any] | None
+
+    def __init__(
+        self,
+        timeout: Duration | Numeric | None = None,
+        heartbeat_timeout: Duration | Numeric | None = None,
+        serdes: SerDes[Any] | None = None,
+        *,
+        timeout_seconds: Numeric | None = None,
+        heartbeat_timeout_seconds: Numeric | None = None,
+    ) -> None:
+        self.__attrs_init__(
+            _callback_timeout(timeout, timeout_seconds, "timeout"),
+            _callback_timeout(heartbeat_timeout, heartbeat_timeout_seconds, "heartbeat_timeout"),
+            serdes,
+        )
+
+    @property
+    def timeout_seconds(self) -> int:
+        return self.timeout.seconds
+
+    @property
+    def heartbeat_timeout_seconds(self) -> int:
+        return self.heartbeat_timeout.seconds
+
+
+@attrs.frozen(init=False)
+class WaitForCallbackConfig(CallbackConfig):
+    """A callback config plus the retry strategy of the submitter step."""
+
+    retry_strategy: Callable[[Exception, int], Any] | None
+
+    def __init__(
+        self,
+        timeout: Duration | Numeric | None = None,
+        heartbeat_timeout: Duration | Numeric | None = None,
+        serdes: SerDes[Any] | None = None,
+        retry_strategy: Callable[[Exception, int], Any] | None = None,
+        *,
+        timeout_seconds: Numeric | None = None,
+        heartbeat_timeout_seconds: Numeric | None = None,
+    ) -> None:
+        _check_callable_or_none("WaitForCallbackConfig.retry_strategy")(None, None, retry_strategy)
+        self.__attrs_init__(
+            _callback_timeout(timeout, timeout_seconds, "timeout"),
+            _callback_timeout(heartbeat_timeout, heartbeat_timeout_seconds, "heartbeat_timeout"),
+            serdes,
+            retry_strategy,
+        )
+
+
+@attrs.frozen
+class InvokeConfig(Generic[T]):
+    """Serdes of a chained invoke's payload and result (plain JSON by default)."""
+
+    serdes_payload: SerDes[Any] | None = None
+    serdes_result: SerDes[Any] | None = None
+    tenant_id: str | None = None
+
+
+@attrs.frozen
+class ChildConfig(Generic[T]):
+    """Result serdes and sub-type of a child context."""
+
+    serdes: SerDes[Any] | None = None
+    sub_type: Any = None
+    summary_generator: Callable[[Any], str] | None = None
+    is_virtual: bool = False

@@ -1,0 +1,33 @@
+"""Test durable functions locally, in milliseconds, on a virtual clock."""
+
+from aws_durable_execution_sdk_python.lambda_service import InvocationStatus
+
+from aws_durable_execution_sdk_python_testing._result import (
+    DurableFunctionTestResult,
+    ExecutionErrorDetails,
+)
+from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTestRunner
+from aws_durable_execution_sdk_python_testing._service.execution import Limits
+from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
+from aws_durable_execution_sdk_python_testing._views import decode_payload
+from aws_durable_execution_sdk_python_testing.errors import (
+    DurableFunctionsLocalRunnerError,
+    DurableFunctionsTestError,
+    StuckExecutionError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DurableFunctionTestResult",
+    "DurableFunctionTestRunner",
+    "DurableFunctionsLocalRunnerError",
+    "DurableFunctionsTestError",
+    "ExecutionErrorDetails",
+    "InMemoryDurableService",
+    "InvocationStatus",
+    "Limits",
+    "StuckExecutionError",
+    "__version__",
+    "decode_payload",
+]

@@ -1,0 +1,67 @@
+"""The SDK's ``DurableServiceClient`` over the in-memory service.
+
+Service errors become the SDK's ``CheckpointError`` / ``GetExecutionStateError``, classified
+by the SDK's own rule, exactly as the boto3 client turns botocore errors into them.
+"""
+
+from __future__ import annotations
+
+from aws_durable_execution_sdk_python.exceptions import CheckpointError, GetExecutionStateError
+from aws_durable_execution_sdk_python.lambda_service import (
+    CheckpointOutput,
+    OperationUpdate,
+    StateOutput,
+)
+
+from aws_durable_execution_sdk_python_testing._service.errors import ServiceApiError
+from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
+
+__all__ = ["InMemoryServiceClient"]
+
+
+class InMemoryServiceClient:
+    """Implements ``DurableServiceClient`` by calling the service in-process."""
+
+    def __init__(self, service: InMemoryDurableService) -> None:
+        self.service = service
+        self.checkpoint_calls = 0
+
+    def checkpoint(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        updates: list[OperationUpdate],
+        client_token: str | None = None,
+    ) -> CheckpointOutput:
+        self.checkpoint_calls += 1
+        try:
+            return self.service.checkpoint(
+                durable_execution_arn, checkpoint_token, updates, client_token
+            )
+        except ServiceApiError as error:
+            raise _convert(CheckpointError, "CheckpointDurableExecution", error) from error
+
+    def get_execution_state(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        next_marker: str,
+        max_items: int = 1000,
+    ) -> StateOutput:
+        try:
+            return self.service.get_execution_state(
+                durable_execution_arn, checkpoint_token, next_marker, max_items
+            )
+        except ServiceApiError as error:
+            raise _convert(GetExecutionStateError, "GetDurableExecutionState", error) from error
+
+
+def _convert(
+    kind: type[CheckpointError] | type[GetExecutionStateError], operation: str, error: ServiceApiError
+) -> CheckpointError | GetExecutionStateError:
+    return kind(
+        f"{operation} failed: {error.code}: {error.message}",
+        error_category=kind.classify(error.code, error.message, error.http_status),
+        error={"Code": error.code, "Message": error.message},
+        response_metadata={"HTTPStatusCode": error.http_status},
+    )

@@ -1,0 +1,139 @@
+"""``DurableFunctionTestResult``: what a test asserts on after a run."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+from aws_durable_execution_sdk_python.exceptions import termination_reason_for
+from aws_durable_execution_sdk_python.lambda_service import ErrorObject, InvocationStatus
+
+from aws_durable_execution_sdk_python_testing._service.execution import (
+    ExecutionRecord,
+    ExecutionStatus,
+)
+from aws_durable_execution_sdk_python_testing._views import (
+    Operation,
+    OperationLookup,
+    build_operations,
+    decode_payload,
+)
+
+__all__ = ["DurableFunctionTestResult", "ExecutionErrorDetails"]
+
+_ERROR_KEYS = ("error_type", "message", "termination_reason", "data", "stack_trace")
+
+
+@attrs.frozen
+class ExecutionErrorDetails(Mapping[str, Any]):
+    """The execution's error in the seed's shape; also reads like an ``ErrorObject``.
+
+    ``"error_type" in error``, ``error["message"]``, ``error.type`` and ``str(error)`` (which
+    names the error type) all work.
+    """
+
+    error_type: str | None
+    message: str | None
+    termination_reason: str
+    data: str | None = None
+    stack_trace: list[str] | None = None
+
+    @classmethod
+    def from_error(cls, error: ErrorObject, termination_reason: str | None) -> ExecutionErrorDetails:
+        reason = termination_reason or termination_reason_for(error.type).value
+        return cls(error.type, error.message, reason, error.data, error.stack_trace)
+
+    @property
+    def type(self) -> str | None:
+        return self.error_type
+
+    def to_error_object(self) -> ErrorObject:
+        return ErrorObject(self.message, self.error_type, self.data, self.stack_trace)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _ERROR_KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ERROR_KEYS)
+
+    def __len__(self) -> int:
+        return len(_ERROR_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.message} (termination_reason={self.termination_reason})"
+
+
+@attrs.frozen(kw_only=True)
+class DurableFunctionTestResult(OperationLookup):
+    """Outcome, result, error, operations and history of one execution."""
+
+    status: InvocationStatus
+    execution_status: str
+    execution_arn: str
+    result: Any = None
+    raw_result: str | None = None
+    error: ExecutionErrorDetails | None = None
+    operations: list[Operation] = attrs.Factory(list)
+    history: list[dict[str, Any]] = attrs.Factory(list)
+    invocations: list[dict[str, Any]] = attrs.Factory(list)
+    start_timestamp: datetime.datetime | None = None
+    end_timestamp: datetime.datetime | None = None
+
+    @property
+    def _operations(self) -> tuple[Operation, ...]:  # type: ignore[override]
+        return tuple(self.operations)
+
+    @property
+    def termination_reason(self) -> str | None:
+        return self.error.termination_reason if self.error else None
+
+    @property
+    def invocation_count(self) -> int:
+        return len(self.invocations)
+
+    @classmethod
+    def from_record(cls, record: ExecutionRecord) -> DurableFunctionTestResult:
+        status = (
+            InvocationStatus.SUCCEEDED
+            if record.status is ExecutionStatus.SUCCEEDED
+            else InvocationStatus.FAILED
+            if record.is_terminal
+            else InvocationStatus.PENDING
+        )
+        return cls(
+            status=status,
+            execution_status=record.status.value,
+            execution_arn=record.arn,
+            result=_decode_result(record.result),
+            raw_result=record.result,
+            error=(
+                ExecutionErrorDetails.from_error(record.error, record.termination_reason)
+                if record.error is not None
+                else None
+            ),
+            operations=build_operations(record.operations.values()),
+            history=list(record.history.events),
+            invocations=list(record.invocation_records),
+            start_timestamp=record.start,
+            end_timestamp=record.end,
+        )
+
+    def format_timeline(self) -> str:
+        """A readable timeline of the history, in virtual time from the start."""
+        from aws_durable_execution_sdk_python_testing._timeline import format_timeline
+
+        return format_timeline(self.history)
+
+
+def _decode_result(raw: str | None) -> Any:
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return decode_payload(raw)

@@ -1,0 +1,1 @@
+"""The in-memory durable-execution service: executions, checkpoints, timers and history."""

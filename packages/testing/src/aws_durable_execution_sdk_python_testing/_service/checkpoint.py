@@ -1,0 +1,379 @@
+"""Applying a checkpoint batch the way the service does: validate all of it, then apply.
+
+Validation covers what the real service rejects with ``InvalidParameterValueException``:
+actions allowed per operation type and status, an operation's type, subtype, name and parent
+never changing, parents being contexts, the same id twice in a batch only as START then a
+completion, and the size and count limits. A rejected batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from aws_durable_execution_sdk_python.lambda_service import (
+    ContextDetails,
+    Operation,
+    OperationAction,
+    OperationStatus,
+    OperationType,
+    OperationUpdate,
+    StepDetails,
+    WaitDetails,
+)
+
+from aws_durable_execution_sdk_python_testing._clock import VirtualClock
+from aws_durable_execution_sdk_python_testing._service.errors import (
+    InvalidParameterValueException,
+)
+from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
+from aws_durable_execution_sdk_python_testing._service.history import (
+    error_details,
+    result_details,
+)
+
+__all__ = ["CheckpointProcessor", "Extension"]
+
+_ALLOWED_ACTIONS = {
+    OperationType.STEP: {
+        OperationAction.START,
+        OperationAction.SUCCEED,
+        OperationAction.FAIL,
+        OperationAction.RETRY,
+    },
+    OperationType.CONTEXT: {OperationAction.START, OperationAction.SUCCEED, OperationAction.FAIL},
+    OperationType.WAIT: {OperationAction.START, OperationAction.CANCEL},
+    OperationType.CALLBACK: {OperationAction.START},
+    OperationType.CHAINED_INVOKE: {OperationAction.START, OperationAction.CANCEL},
+    OperationType.EXECUTION: {OperationAction.SUCCEED, OperationAction.FAIL},
+}
+
+# Which status an operation must be in for each action (None = the operation is new).
+_FROM_STATUS: dict[tuple[OperationType, OperationAction], frozenset[OperationStatus | None]] = {
+    (OperationType.STEP, OperationAction.START): frozenset({None, OperationStatus.READY}),
+    (OperationType.STEP, OperationAction.SUCCEED): frozenset(
+        {None, OperationStatus.STARTED, OperationStatus.READY}
+    ),
+    (OperationType.STEP, OperationAction.FAIL): frozenset(
+        {None, OperationStatus.STARTED, OperationStatus.READY}
+    ),
+    (OperationType.STEP, OperationAction.RETRY): frozenset(
+        {OperationStatus.STARTED, OperationStatus.READY}
+    ),
+    (OperationType.CONTEXT, OperationAction.START): frozenset({None}),
+    (OperationType.CONTEXT, OperationAction.SUCCEED): frozenset({None, OperationStatus.STARTED}),
+    (OperationType.CONTEXT, OperationAction.FAIL): frozenset({None, OperationStatus.STARTED}),
+    (OperationType.WAIT, OperationAction.START): frozenset({None}),
+    (OperationType.WAIT, OperationAction.CANCEL): frozenset({OperationStatus.STARTED}),
+    (OperationType.CALLBACK, OperationAction.START): frozenset({None}),
+    (OperationType.CHAINED_INVOKE, OperationAction.START): frozenset({None}),
+    (OperationType.CHAINED_INVOKE, OperationAction.CANCEL): frozenset({OperationStatus.STARTED}),
+}
+
+_RESULTING_STATUS = {
+    OperationAction.START: OperationStatus.STARTED,
+    OperationAction.SUCCEED: OperationStatus.SUCCEEDED,
+    OperationAction.FAIL: OperationStatus.FAILED,
+    OperationAction.RETRY: OperationStatus.PENDING,
+    OperationAction.CANCEL: OperationStatus.CANCELLED,
+}
+
+_EVENT_PREFIX = {
+    OperationType.STEP: "Step",
+    OperationType.CONTEXT: "Context",
+    OperationType.WAIT: "Wait",
+    OperationType.CALLBACK: "Callback",
+    OperationType.CHAINED_INVOKE: "ChainedInvoke",
+}
+
+# (type, action) -> handler(processor, update, existing) -> new operation; later issues add
+# callbacks and chained invokes here.
+Extension = Callable[["CheckpointProcessor", OperationUpdate, Operation | None], Operation]
+
+
+def _reject(message: str) -> InvalidParameterValueException:
+    return InvalidParameterValueException(message)
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+class CheckpointProcessor:
+    """Validates and applies batches for one execution, appending history as it goes."""
+
+    extensions: dict[tuple[OperationType, OperationAction], Extension] = {}
+
+    def __init__(self, record: ExecutionRecord, clock: VirtualClock, limits: Limits) -> None:
+        self.record = record
+        self.clock = clock
+        self.limits = limits
+
+    # -- validation ----------------------------------------------------------------------
+
+    def validate(self, updates: list[OperationUpdate]) -> None:
+        record = self.record
+        seen: dict[str, tuple[OperationUpdate, OperationStatus | None]] = {}
+        batch_bytes = 0
+        new_ops = 0
+        for index, update in enumerate(updates):
+            kind = update.operation_type
+            action = update.action
+            where = f"update {index} (Id={update.operation_id}, {kind.value} {action.value})"
+            if action not in _ALLOWED_ACTIONS.get(kind, ()):
+                raise _reject(f"Invalid action for the given operation type: {where}")
+            if kind is OperationType.EXECUTION:
+                if index != len(updates) - 1:
+                    raise _reject(f"an EXECUTION update must be the last of its batch: {where}")
+                continue
+            batch_bytes += _json_size(update.to_dict())
+            self._check_sizes(update, where)
+            existing = record.operations.get(update.operation_id)
+            if update.operation_id in seen:
+                first, status = seen[update.operation_id]
+                if not (
+                    first.action is OperationAction.START
+                    and action is not OperationAction.START
+                    and kind in (OperationType.STEP, OperationType.CONTEXT)
+                ):
+                    raise _reject(
+                        f"an operation may appear twice in a batch only as START then a "
+                        f"completion of a STEP or CONTEXT: {where}"
+                    )
+                reference: OperationUpdate | Operation | None = first
+            else:
+                status = existing.status if existing else None
+                reference = existing
+                if existing is None:
+                    new_ops += 1
+            allowed = _FROM_STATUS.get((kind, action), frozenset())
+            if status not in allowed:
+                found = status.value if status else "no operation"
+                raise _reject(f"Invalid {action.value} of {kind.value} in status {found}: {where}")
+            if reference is not None:
+                self._check_consistent(update, reference, where)
+            self._check_parent(update, seen, where)
+            self._check_content(update, where)
+            seen[update.operation_id] = (update, _RESULTING_STATUS[action])
+        if batch_bytes > self.limits.max_batch_bytes:
+            raise _reject(
+                f"checkpoint request is {batch_bytes} bytes; the limit is "
+                f"{self.limits.max_batch_bytes} bytes"
+            )
+        if len(record.operations) - 1 + new_ops > self.limits.max_operations:
+            raise _reject(
+                f"the execution would have more than {self.limits.max_operations} operations"
+            )
+
+    def _check_sizes(self, update: OperationUpdate, where: str) -> None:
+        if update.payload is not None:
+            size = len(update.payload.encode())
+            limit = self.limits.max_operation_payload_bytes
+            if size > limit:
+                raise _reject(
+                    f"{update.operation_type.value} output payload size must be less than or "
+                    f"equal to {limit} bytes (got {size}): {where}"
+                )
+        if update.error is not None:
+            size = _json_size(update.error.to_dict())
+            if size > self.limits.max_error_bytes:
+                raise _reject(
+                    f"error payload is {size} bytes; the limit is "
+                    f"{self.limits.max_error_bytes}: {where}"
+                )
+
+    def _check_consistent(
+        self, update: OperationUpdate, reference: OperationUpdate | Operation, where: str
+    ) -> None:
+        pairs = (
+            ("Type", update.operation_type, reference.operation_type),
+            ("SubType", update.sub_type, reference.sub_type),
+            ("Name", update.name, reference.name),
+            ("ParentId", update.parent_id, reference.parent_id),
+        )
+        for field, new, old in pairs:
+            if new is not None and old is not None and new != old:
+                raise _reject(
+                    f"Inconsistent operation {field}: checkpointed {old!s}, update has {new!s}: "
+                    f"{where}"
+                )
+
+    def _check_parent(
+        self,
+        update: OperationUpdate,
+        seen: dict[str, tuple[OperationUpdate, OperationStatus | None]],
+        where: str,
+    ) -> None:
+        if not update.parent_id:
+            return
+        parent = self.record.operations.get(update.parent_id)
+        parent_type = parent.operation_type if parent else None
+        if parent is None and update.parent_id in seen:
+            parent_type = seen[update.parent_id][0].operation_type
+        if parent_type is not OperationType.CONTEXT:
+            raise _reject(f"ParentId {update.parent_id} is not a CONTEXT operation: {where}")
+
+    def _check_content(self, update: OperationUpdate, where: str) -> None:
+        action = update.action
+        if action is OperationAction.FAIL and update.payload is not None:
+            raise _reject(f"a FAIL update must not carry a Payload: {where}")
+        if action is OperationAction.SUCCEED and update.error is not None:
+            raise _reject(f"a SUCCEED update must not carry an Error: {where}")
+        if action is OperationAction.RETRY:
+            if update.step_options is None:
+                raise _reject(f"a RETRY update needs StepOptions: {where}")
+            if update.payload is not None and update.error is not None:
+                raise _reject(f"a RETRY update carries a Payload or an Error, not both: {where}")
+        if (
+            update.operation_type is OperationType.WAIT
+            and action is OperationAction.START
+            and update.wait_options is None
+        ):
+            raise _reject(f"a WAIT START needs WaitOptions: {where}")
+
+    # -- application ---------------------------------------------------------------------
+
+    def apply(self, updates: list[OperationUpdate]) -> list[Operation]:
+        touched: dict[str, Operation] = {}
+        for update in updates:
+            if update.operation_type is OperationType.EXECUTION:
+                self.record.checkpointed_outcome = update
+                continue
+            existing = self.record.operations.get(update.operation_id)
+            extension = self.extensions.get((update.operation_type, update.action))
+            if extension is not None:
+                op = extension(self, update, existing)
+            else:
+                op = self._apply_one(update, existing)
+            self.record.operations[op.operation_id] = op
+            if update.payload is not None:
+                self.record.payload_bytes[op.operation_id] = len(update.payload.encode())
+            touched[op.operation_id] = op
+        return list(touched.values())
+
+    def now(self) -> datetime.datetime:
+        return self.clock.now_datetime()
+
+    def _apply_one(self, update: OperationUpdate, existing: Operation | None) -> Operation:
+        now = self.now()
+        kind = update.operation_type
+        action = update.action
+        status = _RESULTING_STATUS[action]
+        base = existing or Operation(
+            operation_id=update.operation_id,
+            operation_type=kind,
+            status=status,
+            parent_id=update.parent_id,
+            name=update.name,
+            start_timestamp=now,
+            sub_type=update.sub_type,
+        )
+        end = now if status.is_terminal else None
+        op = attrs.evolve(base, status=status, end_timestamp=end)
+        if kind is OperationType.STEP:
+            return self._apply_step(op, update, now)
+        if kind is OperationType.WAIT:
+            return self._apply_wait(op, update, now)
+        if kind is OperationType.CONTEXT:
+            return self._apply_context(op, update)
+        raise _reject(f"{kind.value} {action.value} is not supported by this service")
+
+    def _event(self, op: Operation, suffix: str, details: dict[str, Any]) -> None:
+        prefix = _EVENT_PREFIX[op.operation_type]
+        self.record.history.append(f"{prefix}{suffix}", self.now(), details, op)
+
+    def _apply_step(
+        self, op: Operation, update: OperationUpdate, now: datetime.datetime
+    ) -> Operation:
+        details = op.step_details or StepDetails()
+        action = update.action
+        if action is OperationAction.START:
+            op = attrs.evolve(op, step_details=attrs.evolve(details, next_attempt_timestamp=None))
+            self._event(op, "Started", {})
+            return op
+        attempt = details.attempt + 1
+        retry: dict[str, Any] = {"CurrentAttempt": attempt}
+        if action is OperationAction.RETRY:
+            delay = update.step_options.next_attempt_delay_seconds if update.step_options else 0
+            due = now + datetime.timedelta(seconds=delay)
+            op = attrs.evolve(
+                op,
+                step_details=StepDetails(attempt, due, update.payload, update.error),
+            )
+            retry["NextAttemptDelaySeconds"] = delay
+            if update.error is not None:
+                self._event(op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry})
+            else:
+                self._event(
+                    op, "Succeeded", {"Result": result_details(update.payload), "RetryDetails": retry}
+                )
+            self.record.add_timer(
+                due.timestamp(),
+                f"retry of step {op.name or op.operation_id}",
+                lambda: self._step_ready(op.operation_id),
+            )
+            return op
+        op = attrs.evolve(
+            op, step_details=StepDetails(attempt, None, update.payload, update.error)
+        )
+        if action is OperationAction.SUCCEED:
+            self._event(op, "Succeeded", {"Result": result_details(update.payload), "RetryDetails": retry})
+        else:
+            self._event(op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry})
+        return op
+
+    def _step_ready(self, operation_id: str) -> None:
+        op = self.record.operations.get(operation_id)
+        if op is None or op.status is not OperationStatus.PENDING:
+            return
+        details = op.step_details or StepDetails()
+        self.record.operations[operation_id] = attrs.evolve(
+            op,
+            status=OperationStatus.READY,
+            step_details=attrs.evolve(details, next_attempt_timestamp=None),
+        )
+        self.record.updated_operation_ids.add(operation_id)
+
+    def _apply_wait(
+        self, op: Operation, update: OperationUpdate, now: datetime.datetime
+    ) -> Operation:
+        if update.action is OperationAction.CANCEL:
+            self._event(op, "Cancelled", {"Error": error_details(update.error)} if update.error else {})
+            return op
+        seconds = update.wait_options.wait_seconds if update.wait_options else 1
+        end = now + datetime.timedelta(seconds=seconds)
+        op = attrs.evolve(op, wait_details=WaitDetails(end))
+        self._event(op, "Started", {"Duration": seconds, "ScheduledEndTimestamp": end})
+        self.record.add_timer(
+            end.timestamp(),
+            f"end of wait {op.name or op.operation_id} ({seconds}s)",
+            lambda: self._wait_ended(op.operation_id, seconds),
+        )
+        return op
+
+    def _wait_ended(self, operation_id: str, seconds: int) -> None:
+        op = self.record.operations.get(operation_id)
+        if op is None or op.status is not OperationStatus.STARTED:
+            return
+        op = attrs.evolve(op, status=OperationStatus.SUCCEEDED, end_timestamp=self.now())
+        self.record.operations[operation_id] = op
+        self._event(op, "Succeeded", {"Duration": seconds})
+        self.record.updated_operation_ids.add(operation_id)
+
+    def _apply_context(self, op: Operation, update: OperationUpdate) -> Operation:
+        action = update.action
+        if action is OperationAction.START:
+            self._event(op, "Started", {})
+            return op
+        replay_children = bool(update.context_options and update.context_options.replay_children)
+        op = attrs.evolve(
+            op, context_details=ContextDetails(replay_children, update.payload, update.error)
+        )
+        if action is OperationAction.SUCCEED:
+            self._event(op, "Succeeded", {"Result": result_details(update.payload)})
+        else:
+            self._event(op, "Failed", {"Error": error_details(update.error)})
+        return op

@@ -1,0 +1,115 @@
+"""One execution as the service keeps it: operations, history, token, timers, outcome."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import enum
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation, OperationUpdate
+
+from aws_durable_execution_sdk_python_testing._service.history import History
+
+__all__ = ["ExecutionRecord", "ExecutionStatus", "Limits", "Timer"]
+
+
+class ExecutionStatus(enum.StrEnum):
+    """``GetDurableExecution`` statuses (botocore's ``ExecutionStatus``)."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    STOPPED = "STOPPED"
+
+
+@attrs.frozen
+class Limits:
+    """The service's limits; each can be raised for benchmarks (ruling 14)."""
+
+    max_operation_payload_bytes: int = 256 * 1024
+    max_batch_bytes: int = 750 * 1024
+    max_operations: int = 3000
+    max_error_bytes: int = 32 * 1024
+    max_response_bytes: int = 6 * 1024 * 1024
+    state_page_size: int = 1000
+
+
+@attrs.define(order=True)
+class Timer:
+    """Something the service does at a virtual time (a wait ends, a retry becomes due...)."""
+
+    when: float
+    seq: int
+    description: str = attrs.field(order=False)
+    fire: Callable[[], None] = attrs.field(order=False, repr=False)
+    cancelled: bool = attrs.field(default=False, order=False)
+
+
+class ExecutionRecord:
+    """Mutable service-side state of one execution; the service is its only writer."""
+
+    def __init__(
+        self,
+        arn: str,
+        function_name: str,
+        execution_name: str,
+        invocation_id: str,
+        start: datetime.datetime,
+        input_payload: str,
+        execution_timeout: int,
+    ) -> None:
+        self.arn = arn
+        self.function_name = function_name
+        self.execution_name = execution_name
+        self.invocation_id = invocation_id
+        self.start = start
+        self.input_payload = input_payload
+        self.execution_timeout = execution_timeout
+        self.operations: dict[str, Operation] = {}
+        self.history = History()
+        self.status = ExecutionStatus.RUNNING
+        self.result: str | None = None
+        self.error: ErrorObject | None = None
+        self.termination_reason: str | None = None
+        self.end: datetime.datetime | None = None
+        self._token_seq = 0
+        self.token = ""
+        self.invoking = False
+        self.invocations = 0
+        self.failed_invocations = 0
+        self.updated_operation_ids: set[str] = set()
+        self.timers: list[Timer] = []
+        self._timer_seq = itertools.count()
+        self.payload_bytes: dict[str, int] = {}
+        self.invocation_records: list[dict[str, Any]] = []
+        # An EXECUTION SUCCEED/FAIL checkpointed by the SDK (results over the response limit).
+        self.checkpointed_outcome: OperationUpdate | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status is not ExecutionStatus.RUNNING
+
+    def new_token(self) -> str:
+        self._token_seq += 1
+        raw = f"{self.invocation_id}:{self._token_seq}".encode()
+        self.token = base64.b64encode(raw).decode()
+        return self.token
+
+    def add_timer(self, when: float, description: str, fire: Callable[[], None]) -> Timer:
+        timer = Timer(when, next(self._timer_seq), description, fire)
+        heapq.heappush(self.timers, timer)
+        return timer
+
+    def next_timer(self) -> Timer | None:
+        while self.timers and self.timers[0].cancelled:
+            heapq.heappop(self.timers)
+        return self.timers[0] if self.timers else None
+
+    def pop_timer(self) -> Timer:
+        return heapq.heappop(self.timers)
