@@ -17,7 +17,7 @@ T = TypeVar("T")
 def durable_step(
     func: Callable[Concatenate[StepContext, P], T],
 ) -> Callable[P, Callable[[StepContext], T]]:
-    """``@durable_step def charge(ctx, order_id)``: ``charge(order_id)`` is a step named ``charge``."""
+    """``@durable_step def charge(ctx, order_id)``: ``charge(order_id)`` is a step ``charge``."""
 
     @functools.wraps(func)
     def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[StepContext], T]:

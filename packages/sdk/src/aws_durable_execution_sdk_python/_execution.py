@@ -138,10 +138,15 @@ def run_invocation(
     return _succeeded(state, result)
 
 
-def _failure_outcome(state: ExecutionState, error: BaseException) -> DurableExecutionInvocationOutput:
-    if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
-        if error.is_retryable():
-            raise error  # Lambda fails this invocation and invokes the function again
+def _failure_outcome(
+    state: ExecutionState, error: BaseException
+) -> DurableExecutionInvocationOutput:
+    if (
+        isinstance(error, InvocationError)
+        and not isinstance(error, DurableOperationError)
+        and error.is_retryable()
+    ):
+        raise error  # Lambda fails this invocation and invokes the function again
     output = _failed(error)
     return _checkpoint_if_too_large(state, output)
 

@@ -51,11 +51,15 @@ def _whole_seconds(value: object, what: str) -> int:
     return seconds
 
 
+def _duration_seconds(value: object) -> int:
+    return _whole_seconds(value, "Duration")
+
+
 @attrs.frozen
 class Duration:
     """A whole number of seconds (fractions are truncated, as the existing SDK does)."""
 
-    seconds: int = attrs.field(default=0, converter=lambda v: _whole_seconds(v, "Duration"))
+    seconds: int = attrs.field(default=0, converter=_duration_seconds)
 
     def to_seconds(self) -> int:
         return self.seconds
@@ -139,12 +143,13 @@ class StepConfig:
             )
 
 
-def _callback_timeout(value: Duration | Numeric | None, seconds: Numeric | None, name: str) -> Duration:
+def _callback_timeout(
+    value: Duration | Numeric | None, seconds: Numeric | None, name: str
+) -> Duration:
     duration = as_duration(value, seconds, name)
     if duration.seconds > MAX_CALLBACK_TIMEOUT_SECONDS:
         raise ValidationError(
-            f"{name} must be at most {MAX_CALLBACK_TIMEOUT_SECONDS} seconds, "
-            f"got {duration.seconds}"
+            f"{name} must be at most {MAX_CALLBACK_TIMEOUT_SECONDS} seconds, got {duration.seconds}"
         )
     return duration
 
@@ -182,7 +187,7 @@ class CallbackConfig:
 
 
 @attrs.frozen(init=False)
-class WaitForCallbackConfig(CallbackConfig):
+class WaitForCallbackConfig(CallbackConfig):  # type: ignore[override]
     """A callback config plus the retry strategy of the submitter step."""
 
     retry_strategy: Callable[[Exception, int], Any] | None

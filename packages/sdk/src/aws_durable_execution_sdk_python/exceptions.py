@@ -163,7 +163,9 @@ class BotoClientError(InvocationError):
     is_retriable = is_retryable
 
     @classmethod
-    def classify(cls, code: str | None, message: str, http_status: int | None) -> DurableApiErrorCategory:
+    def classify(
+        cls, code: str | None, message: str, http_status: int | None
+    ) -> DurableApiErrorCategory:
         """Ruling 5: 5xx, 429 and a stale checkpoint token are retryable; other 4xx are not."""
         if code in _KMS_ERROR_CODES:
             return DurableApiErrorCategory.EXECUTION
@@ -334,8 +336,8 @@ class CallbackSubmitterError(CallbackError):
     """The submitter of ``wait_for_callback`` failed."""
 
 
-class SuspendExecution(BaseException):  # noqa: N818 - control flow, named as the existing SDK
-    """Ends the invocation with PENDING; a ``BaseException`` so ``except Exception`` can't eat it."""
+class SuspendExecution(BaseException):
+    """Ends the invocation with PENDING; a ``BaseException``: ``except Exception`` can't eat it."""
 
 
 class TimedSuspendExecution(SuspendExecution):
@@ -397,7 +399,7 @@ def error_type_name(cls: type[BaseException]) -> str:
     if original is not None:
         cls = original
     module = cls.__module__
-    if module == "builtins" or module == __name__:
+    if module in {"builtins", __name__}:
         return cls.__qualname__
     return f"{module}.{cls.__qualname__}"
 

@@ -60,7 +60,9 @@ class Logger:
     def with_logger(self, logger: LoggerInterface) -> Logger:
         return Logger(logger, self._extra, self._is_replaying)
 
-    def _emit(self, method: str, msg: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _emit(
+        self, method: str, msg: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         if self._is_replaying():
             return
         extra = kwargs.pop("extra", None)

@@ -190,7 +190,7 @@ class RetryStrategyConfig:
     retryable_errors: tuple[str | re.Pattern[str], ...] | None
     retryable_error_types: tuple[type[BaseException], ...] | None
 
-    def __init__(  # noqa: PLR0917 -- positional order is the documented API
+    def __init__(
         self,
         max_attempts: int = 3,
         initial_delay: Duration | Numeric | None = None,
@@ -242,7 +242,7 @@ class LinearRetryStrategyConfig:
     retryable_errors: tuple[str | re.Pattern[str], ...] | None
     retryable_error_types: tuple[type[BaseException], ...] | None
 
-    def __init__(  # noqa: PLR0917 -- positional order is the documented API
+    def __init__(
         self,
         max_attempts: int = 6,
         initial_delay: Duration | Numeric | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 
@@ -30,5 +30,3 @@ class LambdaContext(Protocol):
     function_name: str
 
     def get_remaining_time_in_millis(self) -> int: ...
-
-

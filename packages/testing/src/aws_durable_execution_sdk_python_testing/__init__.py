@@ -1,7 +1,6 @@
 """Test durable functions locally, in milliseconds, on a virtual clock."""
 
 from aws_durable_execution_sdk_python.lambda_service import InvocationStatus
-
 from aws_durable_execution_sdk_python_testing._result import (
     DurableFunctionTestResult,
     ExecutionErrorDetails,

@@ -12,7 +12,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
     StateOutput,
 )
-
 from aws_durable_execution_sdk_python_testing._service.errors import ServiceApiError
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 
@@ -57,7 +56,9 @@ class InMemoryServiceClient:
 
 
 def _convert(
-    kind: type[CheckpointError] | type[GetExecutionStateError], operation: str, error: ServiceApiError
+    kind: type[CheckpointError] | type[GetExecutionStateError],
+    operation: str,
+    error: ServiceApiError,
 ) -> CheckpointError | GetExecutionStateError:
     return kind(
         f"{operation} failed: {error.code}: {error.message}",

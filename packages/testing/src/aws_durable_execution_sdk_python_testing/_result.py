@@ -8,9 +8,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
+
 from aws_durable_execution_sdk_python.exceptions import termination_reason_for
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject, InvocationStatus
-
 from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
@@ -42,7 +42,9 @@ class ExecutionErrorDetails(Mapping[str, Any]):
     stack_trace: list[str] | None = None
 
     @classmethod
-    def from_error(cls, error: ErrorObject, termination_reason: str | None) -> ExecutionErrorDetails:
+    def from_error(
+        cls, error: ErrorObject, termination_reason: str | None
+    ) -> ExecutionErrorDetails:
         reason = termination_reason or termination_reason_for(error.type).value
         return cls(error.type, error.message, reason, error.data, error.stack_trace)
 

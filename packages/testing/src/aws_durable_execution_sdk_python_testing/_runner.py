@@ -28,7 +28,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationType,
 )
 from aws_durable_execution_sdk_python.retries import use_random
-
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
@@ -157,7 +156,7 @@ class DurableFunctionTestRunner:
 
     def run(
         self,
-        input: Any = None,  # noqa: A002 - the existing runner's keyword
+        input: Any = None,
         execution_timeout: float | None = None,
         timeout: float | None = None,
         function_name: str | None = None,
@@ -175,7 +174,7 @@ class DurableFunctionTestRunner:
 
     def run_async(
         self,
-        input: Any = None,  # noqa: A002
+        input: Any = None,
         execution_timeout: float | None = None,
         timeout: float | None = None,
         function_name: str | None = None,
@@ -189,7 +188,7 @@ class DurableFunctionTestRunner:
 
     def start(
         self,
-        input: Any = None,  # noqa: A002
+        input: Any = None,
         function_name: str | None = None,
         execution_name: str = "execution-name",
     ) -> str:
@@ -246,9 +245,7 @@ class DurableFunctionTestRunner:
         deadline = VirtualClock.real_monotonic() + limit
         while not record.is_terminal:
             if VirtualClock.real_monotonic() > deadline:
-                raise TimeoutError(
-                    f"execution {arn} did not complete within {limit} real seconds"
-                )
+                raise TimeoutError(f"execution {arn} did not complete within {limit} real seconds")
             outcome = self._invoke(record)
             if record.is_terminal or outcome is None:
                 continue  # finished, or the invocation failed and is retried at once
@@ -291,7 +288,7 @@ class DurableFunctionTestRunner:
             output = DurableExecutionInvocationOutput.from_dict(raw)
         except (KeyboardInterrupt, GeneratorExit):
             raise
-        except BaseException as error:  # noqa: BLE001 - a crash of the "process" (ruling 15)
+        except BaseException as error:
             self._invocation_failed(record, started, request_id, _crash_error(error, request_id))
             return None
         self.service.end_invocation(record.arn, started, request_id)
@@ -366,8 +363,7 @@ def _has_pending_work(record: ExecutionRecord) -> bool:
         kind = op.operation_type
         if op.status is OperationStatus.PENDING or (
             op.status is OperationStatus.STARTED
-            and kind
-            in (OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE)
+            and kind in (OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE)
         ):
             return True
         if op.status is OperationStatus.READY:

@@ -191,9 +191,7 @@ class Operation:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Operation:
         sub_type = data.get("SubType")
-        details = {
-            attr: kind.from_dict(data[key]) for attr, key, kind in _DETAILS if key in data
-        }
+        details = {attr: kind.from_dict(data[key]) for attr, key, kind in _DETAILS if key in data}
         return cls(
             operation_id=data["Id"],
             operation_type=OperationType(data["Type"]),
@@ -226,7 +224,8 @@ class Operation:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The invocation-event shape: every timestamp as epoch milliseconds."""
-        return _millis(self.to_dict())
+        converted: dict[str, Any] = _millis(self.to_dict())
+        return converted
 
 
 def _millis(value: Any) -> Any:

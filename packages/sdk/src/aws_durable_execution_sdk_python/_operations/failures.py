@@ -53,7 +53,7 @@ def operation_error(
     error_type = error.type or base.__name__
     original = resolve_error_class(error_type)
     instance: DurableOperationError | None = None
-    mixed = _mixed_class(base, original) if original is not None else None
+    mixed = _mixed_class(base, original) if original is not None else None  # type: ignore[arg-type]
     if mixed is not None:
         try:
             instance = mixed.__new__(mixed, error.message or "")
@@ -65,7 +65,7 @@ def operation_error(
     if instance is None:
         instance = base(error.message, error_type, error.data, error.stack_trace)
     if original is not None and issubclass(original, UnrecoverableError):
-        instance.termination_reason = termination_reason_for(original)  # type: ignore[attr-defined]
+        instance.termination_reason = termination_reason_for(error_type)  # type: ignore[attr-defined]
     if original is not None and issubclass(
         original, StepInterruptedError | NonDeterministicExecutionError
     ):

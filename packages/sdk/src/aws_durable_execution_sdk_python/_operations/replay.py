@@ -34,11 +34,12 @@ def checkpointed(state: ExecutionState, identifier: OperationIdentifier) -> Oper
         or (op.sub_type is not None and op.sub_type is not identifier.sub_type)
         or (op.name or None) != (identifier.name or None)
     ):
+        found = _describe(op.operation_type, op.sub_type, op.name)
+        wanted = _describe(identifier.operation_type, identifier.sub_type, identifier.name)
         state.fail_nondeterministic(
             NonDeterministicExecutionError(
                 f"non-deterministic execution at operation {identifier.operation_id}: the "
-                f"checkpoint holds {_describe(op.operation_type, op.sub_type, op.name)}, but "
-                f"this replay ran {_describe(identifier.operation_type, identifier.sub_type, identifier.name)}. "
+                f"checkpoint holds {found}, but this replay ran {wanted}. "
                 "Code outside durable operations must take the same path on every replay: "
                 "move random values, clocks and I/O into steps.",
                 step_id=identifier.operation_id,

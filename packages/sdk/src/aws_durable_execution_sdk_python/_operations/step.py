@@ -76,7 +76,9 @@ def run_step(
             result = details.result if details else None
             return _load(state, identifier, config, result)  # type: ignore[no-any-return]
         if status is OperationStatus.FAILED:
-            raise operation_error(StepError, details.error if details else None, identifier.operation_id)
+            raise operation_error(
+                StepError, details.error if details else None, identifier.operation_id
+            )
         if status is OperationStatus.PENDING:
             raise suspend_until(
                 f"step {identifier.operation_id} waits for its next attempt",
@@ -101,7 +103,11 @@ def _load(
     if payload is None:
         return None
     return serdes_module.deserialize(
-        config.serdes, payload, identifier.operation_id, state.durable_execution_arn, identifier.name
+        config.serdes,
+        payload,
+        identifier.operation_id,
+        state.durable_execution_arn,
+        identifier.name,
     )
 
 

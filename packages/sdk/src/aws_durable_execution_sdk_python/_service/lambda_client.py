@@ -23,9 +23,7 @@ __all__ = ["LambdaClient"]
 _USER_AGENT = "aws-durable-execution-sdk-python"
 
 
-def _as_error(
-    kind: type[BotoClientError], operation: str, error: Exception
-) -> BotoClientError:
+def _as_error(kind: type[BotoClientError], operation: str, error: Exception) -> BotoClientError:
     response: dict[str, Any] | None = getattr(error, "response", None)
     if not isinstance(response, dict):
         # No response at all (network, credentials, parameter validation): retry the invocation.
@@ -66,9 +64,7 @@ class LambdaClient:
 
                 cls._default = boto3.client(
                     "lambda",
-                    config=Config(
-                        connect_timeout=5, read_timeout=50, user_agent_extra=_USER_AGENT
-                    ),
+                    config=Config(connect_timeout=5, read_timeout=50, user_agent_extra=_USER_AGENT),
                 )
             return cls(cls._default)
 
@@ -109,7 +105,5 @@ class LambdaClient:
         try:
             response = self._client.get_durable_execution_state(**request)
         except Exception as error:
-            raise _as_error(
-                GetExecutionStateError, "GetDurableExecutionState", error
-            ) from error
+            raise _as_error(GetExecutionStateError, "GetDurableExecutionState", error) from error
         return StateOutput.from_dict(response)

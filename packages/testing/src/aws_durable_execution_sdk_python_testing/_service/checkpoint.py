@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+
 from aws_durable_execution_sdk_python.lambda_service import (
     ContextDetails,
     Operation,
@@ -24,7 +25,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
     StepDetails,
     WaitDetails,
 )
-
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.errors import (
     InvalidParameterValueException,
@@ -305,10 +305,14 @@ class CheckpointProcessor:
             )
             retry["NextAttemptDelaySeconds"] = delay
             if update.error is not None:
-                self._event(op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry})
+                self._event(
+                    op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry}
+                )
             else:
                 self._event(
-                    op, "Succeeded", {"Result": result_details(update.payload), "RetryDetails": retry}
+                    op,
+                    "Succeeded",
+                    {"Result": result_details(update.payload), "RetryDetails": retry},
                 )
             self.record.add_timer(
                 due.timestamp(),
@@ -316,11 +320,11 @@ class CheckpointProcessor:
                 lambda: self._step_ready(op.operation_id),
             )
             return op
-        op = attrs.evolve(
-            op, step_details=StepDetails(attempt, None, update.payload, update.error)
-        )
+        op = attrs.evolve(op, step_details=StepDetails(attempt, None, update.payload, update.error))
         if action is OperationAction.SUCCEED:
-            self._event(op, "Succeeded", {"Result": result_details(update.payload), "RetryDetails": retry})
+            self._event(
+                op, "Succeeded", {"Result": result_details(update.payload), "RetryDetails": retry}
+            )
         else:
             self._event(op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry})
         return op
@@ -341,7 +345,9 @@ class CheckpointProcessor:
         self, op: Operation, update: OperationUpdate, now: datetime.datetime
     ) -> Operation:
         if update.action is OperationAction.CANCEL:
-            self._event(op, "Cancelled", {"Error": error_details(update.error)} if update.error else {})
+            self._event(
+                op, "Cancelled", {"Error": error_details(update.error)} if update.error else {}
+            )
             return op
         seconds = update.wait_options.wait_seconds if update.wait_options else 1
         end = now + datetime.timedelta(seconds=seconds)

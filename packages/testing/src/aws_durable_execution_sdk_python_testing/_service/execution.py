@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation, OperationUpdate
 
+from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation, OperationUpdate
 from aws_durable_execution_sdk_python_testing._service.history import History
 
 __all__ = ["ExecutionRecord", "ExecutionStatus", "Limits", "Timer"]

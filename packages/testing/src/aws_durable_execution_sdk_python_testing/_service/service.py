@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import attrs
+
 from aws_durable_execution_sdk_python.lambda_service import (
     CheckpointOutput,
     CheckpointUpdatedExecutionState,
@@ -25,7 +26,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
     StateOutput,
 )
-
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.checkpoint import CheckpointProcessor
 from aws_durable_execution_sdk_python_testing._service.errors import (
@@ -254,9 +254,7 @@ class InMemoryDurableService:
         processor = self._processors[arn]
         processor.validate(updates)
         touched = processor.apply(updates)
-        return CheckpointOutput(
-            record.new_token(), CheckpointUpdatedExecutionState(touched, None)
-        )
+        return CheckpointOutput(record.new_token(), CheckpointUpdatedExecutionState(touched, None))
 
     def get_execution_state(
         self, arn: str, token: str, marker: str, max_items: int = 1000
