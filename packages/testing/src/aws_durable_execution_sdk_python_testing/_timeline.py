@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from aws_durable_execution_sdk_python_testing._views import decode_payload
 
 __all__ = ["format_timeline"]
 
 
 def _offset(seconds: float) -> str:
-    if seconds < 60:
-        return f"+{seconds:8.3f}s"
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
     days, hours = divmod(hours, 24)
-    text = f"{days}d" if days else ""
-    return f"+{text}{hours:02d}:{minutes:02d}:{secs:06.3f}"
+    return f"+{days}d {hours:02d}:{minutes:02d}:{secs:06.3f}"
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _summary(event: dict[str, Any]) -> str:
@@ -32,7 +36,11 @@ def _summary(event: dict[str, Any]) -> str:
         parts.append(f"{error.get('ErrorType')}: {error.get('ErrorMessage')}")
     result = (details.get("Result") or {}).get("Payload")
     if result is not None:
-        parts.append(f"-> {result if len(result) <= 60 else result[:57] + '...'}")
+        value = decode_payload(result)
+        shown = (
+            value if isinstance(value, str) and value == result else json.dumps(value, default=str)
+        )
+        parts.append(f"-> {_shorten(shown)}")
     return ", ".join(parts)
 
 
