@@ -1,6 +1,6 @@
 """Conformance requirements (YAML) and the matchers that check a run against them.
 
-Matching rules (``/work/shared/conformance/README.md``): ``'*'`` and ``{}`` accept any value
+Matching rules (``shared/conformance/README.md``): ``'*'`` and ``{}`` accept any value
 but the key must be present; a whole-string ``${NAME}`` binds on first use and must be equal
 wherever it appears again; ``${/regex/}`` is a regex search on the value (numbers are
 stringified first); dicts compare only the listed keys; lists must have the same length;
@@ -136,9 +136,7 @@ def _show(path: str) -> str:
     return path or "<root>"
 
 
-def match_value(
-    expected: Any, actual: Any, bindings: dict[str, Any], path: str = ""
-) -> list[str]:
+def match_value(expected: Any, actual: Any, bindings: dict[str, Any], path: str = "") -> list[str]:
     """Mismatches between ``expected`` (a requirement fragment) and ``actual``; binds names."""
     if expected == "*" or (isinstance(expected, dict) and not expected):
         return []
@@ -226,7 +224,9 @@ def match_history(
 # -- logs ------------------------------------------------------------------------------------
 
 
-def log_records_for(records: Iterable[logging.LogRecord], execution_arn: str) -> list[dict[str, Any]]:
+def log_records_for(
+    records: Iterable[logging.LogRecord], execution_arn: str
+) -> list[dict[str, Any]]:
     """The records that carry ``execution_arn`` (``executionArn`` or ``durableExecutionArn``),
     as JSON-like dicts: ``message``, ``level`` and the record's extra fields."""
     out: list[dict[str, Any]] = []
@@ -247,7 +247,9 @@ def _log_field_matches(expected: Any, actual: Any) -> bool:
     return type(expected) is type(actual) and expected == actual
 
 
-def match_logs(expected_logs: Iterable[Mapping[str, Any]], records: list[Mapping[str, Any]]) -> None:
+def match_logs(
+    expected_logs: Iterable[Mapping[str, Any]], records: list[Mapping[str, Any]]
+) -> None:
     """Check each ``ExpectedLogs`` entry's ``count`` / ``min_count`` / ``max_count``.
 
     Raises ``MatchError`` listing every failed entry. ``before`` / ``after`` are not

@@ -9,16 +9,46 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from aws_durable_execution_sdk_python._decorators import original_name
 from aws_durable_execution_sdk_python._model.enums import OperationSubType
+from aws_durable_execution_sdk_python._operations.callback import Callback, create_callback
+from aws_durable_execution_sdk_python._operations.child import run_child
+from aws_durable_execution_sdk_python._operations.invoke import run_invoke
 from aws_durable_execution_sdk_python._operations.step import run_step
 from aws_durable_execution_sdk_python._operations.wait import run_wait
+from aws_durable_execution_sdk_python._operations.wait_for_condition import (
+    run_wait_for_condition,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python._validation import check_callable, check_name, wait_seconds
-from aws_durable_execution_sdk_python.config import Duration, StepConfig
-from aws_durable_execution_sdk_python.exceptions import ValidationError
-from aws_durable_execution_sdk_python.identifier import OperationIdentifier, OperationIdSequence
+from aws_durable_execution_sdk_python.config import (
+    CallbackConfig,
+    ChildConfig,
+    Duration,
+    InvokeConfig,
+    StepConfig,
+    WaitForCallbackConfig,
+)
+from aws_durable_execution_sdk_python.exceptions import (
+    CallbackError,
+    CallbackExternalError,
+    CallbackSubmitterError,
+    CallbackTimeoutError,
+    ChildContextError,
+    ValidationError,
+)
+from aws_durable_execution_sdk_python.identifier import (
+    OperationIdentifier,
+    OperationIdSequence,
+    operation_id,
+)
 from aws_durable_execution_sdk_python.logger import Logger, LoggerInterface
-from aws_durable_execution_sdk_python.types import StepContext
+from aws_durable_execution_sdk_python.types import (
+    StepContext,
+    WaitForCallbackContext,
+    WaitForConditionCheckContext,
+)
+from aws_durable_execution_sdk_python.waits import WaitForConditionConfig
 
 __all__ = ["DurableContext"]
 
@@ -39,8 +69,10 @@ class DurableContext:
         self.lambda_context = lambda_context
         self._parent_id = parent_id
         self._ids = OperationIdSequence(parent_id)
-        base = logger or Logger(extra={"executionArn": state.durable_execution_arn})
-        self._logger = base.with_extra(parentId=parent_id).with_is_replaying(self.is_replaying)
+        self._base_logger = logger or Logger(extra={"executionArn": state.durable_execution_arn})
+        self._logger = self._base_logger.with_extra(parentId=parent_id).with_is_replaying(
+            self.is_replaying
+        )
 
     @property
     def logger(self) -> Logger:
@@ -48,6 +80,8 @@ class DurableContext:
         return self._logger
 
     def set_logger(self, logger: LoggerInterface) -> None:
+        """Send this context's records (and its future children's) to another logger."""
+        self._base_logger = self._base_logger.with_logger(logger)
         self._logger = self._logger.with_logger(logger)
 
     def is_replaying(self) -> bool:
@@ -55,6 +89,9 @@ class DurableContext:
 
     def _identifier(self, sub_type: OperationSubType, name: str | None) -> OperationIdentifier:
         return OperationIdentifier(self._ids.next_id(), sub_type, self._parent_id, name)
+
+    def _child(self, operation_id: str) -> DurableContext:
+        return DurableContext(self.state, self.lambda_context, operation_id, self._base_logger)
 
     def step(
         self,
@@ -70,7 +107,7 @@ class DurableContext:
             ValidationError: ``func`` is not callable, ``name`` is empty, ``config`` wrong.
         """
         check_callable(func, "step")
-        name = check_name(name, "step") or getattr(func, "_original_name", None)
+        name = check_name(name, "step") or original_name(func)
         if config is not None and not isinstance(config, StepConfig):
             raise ValidationError(f"step(config={config!r}): expected a StepConfig")
         identifier = self._identifier(OperationSubType.STEP, name)
@@ -85,3 +122,161 @@ class DurableContext:
         seconds = wait_seconds(duration, "wait")
         name = check_name(name, "wait")
         run_wait(self.state, self._identifier(OperationSubType.WAIT, name), seconds)
+
+    def run_in_child_context(
+        self,
+        func: Callable[[DurableContext], T],
+        name: str | None = None,
+        config: ChildConfig[T] | None = None,
+    ) -> T:
+        """Run ``func`` with a child context: its operations are grouped under one operation.
+
+        Raises:
+            ChildContextError: ``func`` failed (also an instance of the original class).
+        """
+        check_callable(func, "run_in_child_context")
+        name = check_name(name, "run_in_child_context") or original_name(func)
+        if config is not None and not isinstance(config, ChildConfig):
+            raise ValidationError(
+                f"run_in_child_context(config={config!r}): expected a ChildConfig"
+            )
+        sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT
+        identifier = self._identifier(OperationSubType(sub_type), name)
+        return run_child(self.state, identifier, func, config, self._child)
+
+    def create_callback(
+        self, name: str | None = None, config: CallbackConfig | None = None
+    ) -> Callback[Any]:
+        """Create a callback an outside system answers; ``callback.result()`` waits for it.
+
+        Raises:
+            ValidationError: the name is empty or the config is not a ``CallbackConfig``.
+        """
+        name = check_name(name, "create_callback")
+        if config is not None and not isinstance(config, CallbackConfig):
+            raise ValidationError(f"create_callback(config={config!r}): expected a CallbackConfig")
+        identifier = self._identifier(OperationSubType.CALLBACK, name)
+        return create_callback(self.state, identifier, config)
+
+    def wait_for_callback(
+        self,
+        submitter: Callable[[str, WaitForCallbackContext], Any] | Callback[Any],
+        name: str | None = None,
+        config: WaitForCallbackConfig | CallbackConfig | None = None,
+    ) -> Any:
+        """Wait for a callback's answer.
+
+        Two forms: ``wait_for_callback(callback)`` with a ``Callback`` from
+        ``create_callback`` (the user guide's form) returns its result; and
+        ``wait_for_callback(submitter, name=, config=)`` creates a callback, runs
+        ``submitter(callback_id, ctx)`` as a step (to hand the id to the outside system),
+        then waits, all inside one ``WaitForCallback`` context.
+
+        Raises:
+            CallbackTimeoutError, CallbackExternalError: the callback timed out or failed.
+            CallbackSubmitterError: the submitter step failed.
+        """
+        if isinstance(submitter, Callback):
+            return submitter.result()
+        check_callable(submitter, "wait_for_callback", "submitter")
+        name = check_name(name, "wait_for_callback") or original_name(submitter)
+        if config is not None and not isinstance(config, CallbackConfig):
+            raise ValidationError(
+                f"wait_for_callback(config={config!r}): expected a WaitForCallbackConfig"
+            )
+        prefix = f"{name} " if name else ""
+        retry_strategy = getattr(config, "retry_strategy", None)
+        step_config = (
+            StepConfig(retry_strategy=retry_strategy, serdes=config.serdes) if config else None
+        )
+
+        def wait_inside(child: DurableContext) -> Any:
+            callback = child.create_callback(name=f"{prefix}create callback id", config=config)
+
+            def submit(step_context: StepContext) -> None:
+                submitter(callback.callback_id, WaitForCallbackContext(logger=step_context.logger))
+
+            child.step(submit, name=f"{prefix}submitter", config=step_config)
+            return callback.result()
+
+        identifier = self._identifier(OperationSubType.WAIT_FOR_CALLBACK, name)
+        try:
+            return run_child(
+                self.state,
+                identifier,
+                wait_inside,
+                ChildConfig(sub_type=OperationSubType.WAIT_FOR_CALLBACK),
+                self._child,
+            )
+        except ChildContextError as error:
+            raise _callback_failure(error, self.state, identifier.operation_id) from error
+
+    def invoke(
+        self,
+        function_name: str,
+        payload: Any = None,
+        name: str | None = None,
+        config: InvokeConfig[Any] | None = None,
+    ) -> Any:
+        """Invoke another durable function and return its result (chained invoke).
+
+        Raises:
+            InvokeError: the target failed, timed out or was stopped.
+        """
+        if not isinstance(function_name, str) or not function_name:
+            raise ValidationError(
+                f"invoke(function_name={function_name!r}): expected a function name or ARN"
+            )
+        name = check_name(name, "invoke")
+        if config is not None and not isinstance(config, InvokeConfig):
+            raise ValidationError(f"invoke(config={config!r}): expected an InvokeConfig")
+        identifier = self._identifier(OperationSubType.CHAINED_INVOKE, name)
+        return run_invoke(self.state, identifier, function_name, payload, config)
+
+    def wait_for_condition(
+        self,
+        check: Callable[[T, WaitForConditionCheckContext], T],
+        config: WaitForConditionConfig[T],
+        name: str | None = None,
+    ) -> T:
+        """Poll ``check`` until the config's wait strategy says stop; waits are durable.
+
+        Raises:
+            WaitForConditionError: the check failed or the strategy ran out of attempts.
+        """
+        check_callable(check, "wait_for_condition", "check")
+        if not isinstance(config, WaitForConditionConfig):
+            raise ValidationError(
+                f"wait_for_condition(config={config!r}): expected a WaitForConditionConfig"
+            )
+        name = check_name(name, "wait_for_condition")
+        identifier = self._identifier(OperationSubType.WAIT_FOR_CONDITION, name)
+        return run_wait_for_condition(self.state, identifier, check, config, self._logger)
+
+
+def _callback_failure(
+    error: ChildContextError, state: ExecutionState, context_id: str
+) -> CallbackError:
+    """A failed ``wait_for_callback`` raises the callback's error, or the submitter's.
+
+    The same on first run and replay: both see the context's rebuilt ``ChildContextError``,
+    which is also an instance of the recorded callback error class when a callback failed.
+    """
+    callback_op = state.get(operation_id(context_id, 1))
+    details = callback_op.callback_details if callback_op is not None else None
+    callback_id = details.callback_id if details else None
+    for kind in (
+        CallbackTimeoutError,
+        CallbackExternalError,
+        CallbackSubmitterError,
+        CallbackError,
+    ):
+        if isinstance(error, kind):
+            return kind(error.message, None, error.data, error.stack_trace, callback_id=callback_id)
+    return CallbackSubmitterError(
+        error.message or "Callback submitter failed",
+        None,
+        error.data,
+        error.stack_trace,
+        callback_id=callback_id,
+    )

@@ -8,7 +8,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from aws_durable_execution_sdk_python.types import StepContext
 
-__all__ = ["durable_step"]
+__all__ = ["durable_step", "durable_wait_for_callback", "durable_with_child_context"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -29,6 +29,31 @@ def durable_step(
 
     bind._original_name = func.__name__  # type: ignore[attr-defined]
     return bind
+
+
+def _bind_named(func: Callable[..., T]) -> Callable[..., Callable[..., T]]:
+    """``f(first, *a, **kw)`` becomes ``f(*a, **kw)`` returning ``lambda first: f(first, ...)``."""
+
+    @functools.wraps(func)
+    def bind(*args: Any, **kwargs: Any) -> Callable[..., T]:
+        def body(*leading: Any) -> T:
+            return func(*leading, *args, **kwargs)
+
+        body._original_name = func.__name__  # type: ignore[attr-defined]
+        return body
+
+    bind._original_name = func.__name__  # type: ignore[attr-defined]
+    return bind
+
+
+def durable_with_child_context(func: Callable[..., T]) -> Callable[..., Callable[..., T]]:
+    """``@durable_with_child_context def block(ctx, x)``: ``run_in_child_context(block(x))``."""
+    return _bind_named(func)
+
+
+def durable_wait_for_callback(func: Callable[..., T]) -> Callable[..., Callable[..., T]]:
+    """``@durable_wait_for_callback def notify(callback_id, ctx, x)``: a named submitter."""
+    return _bind_named(func)
 
 
 def original_name(func: Any) -> str | None:

@@ -8,7 +8,13 @@ import attrs
 
 from aws_durable_execution_sdk_python.logger import Logger
 
-__all__ = ["LambdaContext", "OperationContext", "StepContext"]
+__all__ = [
+    "LambdaContext",
+    "OperationContext",
+    "StepContext",
+    "WaitForCallbackContext",
+    "WaitForConditionCheckContext",
+]
 
 
 @attrs.frozen
@@ -19,6 +25,18 @@ class OperationContext:
 @attrs.frozen
 class StepContext(OperationContext):
     """Given to a step body: a logger for this attempt, and the attempt number (from 1)."""
+
+    attempt: int = 1
+
+
+@attrs.frozen
+class WaitForCallbackContext(OperationContext):
+    """Given to a ``wait_for_callback`` submitter."""
+
+
+@attrs.frozen
+class WaitForConditionCheckContext(OperationContext):
+    """Given to a ``wait_for_condition`` check: a logger and the attempt number (from 1)."""
 
     attempt: int = 1
 

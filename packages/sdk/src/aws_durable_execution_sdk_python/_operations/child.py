@@ -1,0 +1,133 @@
+"""``run_in_child_context``: a named group of operations with its own id space.
+
+START is queued (it needs no answer); the body runs with a child context whose operations
+carry this operation's id as ``ParentId`` and as their id prefix; SUCCEED stores the result,
+FAIL the error. A result over the per-operation limit is not stored: the context is marked
+``ReplayChildren`` and replays re-run the body, whose operations return their own
+checkpoints. Replay of a completed context returns the stored result without running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_durable_execution_sdk_python import serdes as serdes_module
+from aws_durable_execution_sdk_python._model.enums import (
+    OperationAction,
+    OperationStatus,
+    OperationType,
+)
+from aws_durable_execution_sdk_python._model.error_object import ErrorObject
+from aws_durable_execution_sdk_python._model.update import ContextOptions, OperationUpdate
+from aws_durable_execution_sdk_python._operations.failures import operation_error
+from aws_durable_execution_sdk_python._operations.replay import checkpointed
+from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
+from aws_durable_execution_sdk_python.config import ChildConfig
+from aws_durable_execution_sdk_python.exceptions import (
+    ChildContextError,
+    DurableOperationError,
+    InvocationError,
+)
+from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+
+__all__ = ["CHILD_RESULT_LIMIT", "run_child"]
+
+T = TypeVar("T")
+
+# Results longer than this (characters of the serialised payload) are not checkpointed.
+CHILD_RESULT_LIMIT = 256 * 1024
+
+_DEFAULT: ChildConfig[Any] = ChildConfig()
+
+
+def _update(
+    identifier: OperationIdentifier, action: OperationAction, **fields: Any
+) -> OperationUpdate:
+    return OperationUpdate(
+        operation_id=identifier.operation_id,
+        operation_type=OperationType.CONTEXT,
+        action=action,
+        parent_id=identifier.parent_id,
+        name=identifier.name,
+        sub_type=identifier.sub_type,
+        **fields,
+    )
+
+
+def run_child(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    func: Callable[[Any], T],
+    config: ChildConfig[Any] | None,
+    make_context: Callable[[str], Any],
+    error_class: type[DurableOperationError] = ChildContextError,
+) -> T:
+    config = config or _DEFAULT
+    op = checkpointed(state, identifier)
+    replaying_children = False
+    if op is not None:
+        details = op.context_details
+        if op.status is OperationStatus.SUCCEEDED:
+            if details is None or not details.replay_children:
+                return _load(state, identifier, config, details.result if details else None)  # type: ignore[no-any-return]
+            replaying_children = True
+        elif op.status is OperationStatus.FAILED:
+            raise operation_error(
+                error_class, details.error if details else None, identifier.operation_id
+            )
+    elif not config.is_virtual:
+        state.enqueue(_update(identifier, OperationAction.START))
+    child = make_context(identifier.operation_id)
+    try:
+        result = func(child)
+    except Exception as error:
+        if state.fatal_error is not None:
+            raise state.fatal_error from error
+        if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
+            raise  # the invocation fails and is retried; nothing is recorded
+        if replaying_children or config.is_virtual:
+            raise operation_error(
+                error_class, ErrorObject.from_exception(error), identifier.operation_id, cause=error
+            ) from error
+        recorded = ErrorObject.from_exception(error)
+        state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
+        raise operation_error(
+            error_class, recorded, identifier.operation_id, cause=error
+        ) from error
+    if replaying_children or config.is_virtual:
+        return result
+    payload = serdes_module.serialize(
+        config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
+    )
+    replay_children = len(payload) > CHILD_RESULT_LIMIT
+    if replay_children:
+        payload = config.summary_generator(result) if config.summary_generator else ""
+    state.commit(
+        _update(
+            identifier,
+            OperationAction.SUCCEED,
+            payload=payload,
+            context_options=ContextOptions(replay_children=replay_children),
+        )
+    )
+    if replay_children:
+        return result
+    return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
+
+
+def _load(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    config: ChildConfig[Any],
+    payload: str | None,
+) -> Any:
+    if payload is None:
+        return None
+    return serdes_module.deserialize(
+        config.serdes,
+        payload,
+        identifier.operation_id,
+        state.durable_execution_arn,
+        identifier.name,
+    )

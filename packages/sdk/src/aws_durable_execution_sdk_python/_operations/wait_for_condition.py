@@ -1,0 +1,130 @@
+"""``wait_for_condition``: poll a check function with durable waits between attempts.
+
+A STEP operation of subtype WaitForCondition: each attempt runs ``check(state)``, asks the
+wait strategy, then SUCCEEDs with the final state or RETRYs with the new state as payload
+and the strategy's delay; the next attempt resumes from that checkpointed state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_durable_execution_sdk_python import serdes as serdes_module
+from aws_durable_execution_sdk_python._model.enums import (
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+)
+from aws_durable_execution_sdk_python._model.error_object import ErrorObject
+from aws_durable_execution_sdk_python._model.update import OperationUpdate, StepOptions
+from aws_durable_execution_sdk_python._operations.failures import operation_error
+from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
+from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS
+from aws_durable_execution_sdk_python.exceptions import (
+    DurableOperationError,
+    InvocationError,
+    WaitForConditionError,
+)
+from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+from aws_durable_execution_sdk_python.logger import Logger
+from aws_durable_execution_sdk_python.types import WaitForConditionCheckContext
+from aws_durable_execution_sdk_python.waits import WaitForConditionConfig
+
+__all__ = ["run_wait_for_condition"]
+
+T = TypeVar("T")
+
+
+def _update(
+    identifier: OperationIdentifier, action: OperationAction, **fields: Any
+) -> OperationUpdate:
+    return OperationUpdate(
+        operation_id=identifier.operation_id,
+        operation_type=OperationType.STEP,
+        action=action,
+        parent_id=identifier.parent_id,
+        name=identifier.name,
+        sub_type=OperationSubType.WAIT_FOR_CONDITION,
+        **fields,
+    )
+
+
+def _never() -> bool:
+    return False
+
+
+def run_wait_for_condition(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    check: Callable[[T, WaitForConditionCheckContext], T],
+    config: WaitForConditionConfig[T],
+    logger: Logger,
+) -> T:
+    op = checkpointed(state, identifier)
+    details = op.step_details if op is not None else None
+    attempt = (details.attempt if details else 0) + 1
+    arn = state.durable_execution_arn
+    if op is not None:
+        if op.status is OperationStatus.SUCCEEDED:
+            result = details.result if details else None
+            if result is None:
+                return None  # type: ignore[return-value]
+            value: T = serdes_module.deserialize(
+                config.serdes, result, identifier.operation_id, arn, identifier.name
+            )
+            return value
+        if op.status is OperationStatus.FAILED:
+            raise operation_error(
+                WaitForConditionError, details.error if details else None, identifier.operation_id
+            )
+        if op.status is OperationStatus.PENDING:
+            raise suspend_until(
+                f"wait_for_condition {identifier.operation_id} polls again later",
+                details.next_attempt_timestamp if details else None,
+            )
+    if op is None or op.status is not OperationStatus.STARTED:
+        state.enqueue(_update(identifier, OperationAction.START))
+    check_logger = logger.with_extra(
+        operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
+    ).with_is_replaying(_never)
+    try:
+        current = config.initial_state
+        if details is not None and details.result:
+            current = serdes_module.deserialize(
+                config.serdes, details.result, identifier.operation_id, arn, identifier.name
+            )
+        new_state = check(
+            current, WaitForConditionCheckContext(logger=check_logger, attempt=attempt)
+        )
+        decision = config.wait_strategy(new_state, attempt)
+        payload = serdes_module.serialize(
+            config.serdes, new_state, identifier.operation_id, arn, identifier.name
+        )
+    except Exception as error:
+        if state.fatal_error is not None:
+            raise state.fatal_error from error
+        if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
+            raise
+        recorded = ErrorObject.from_exception(error)
+        state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
+        raise operation_error(
+            WaitForConditionError, recorded, identifier.operation_id, cause=error
+        ) from error
+    if not decision.should_continue:
+        state.commit(_update(identifier, OperationAction.SUCCEED, payload=payload))
+        return new_state
+    delay = min(max(1, int(decision.delay_seconds)), MAX_WAIT_SECONDS)
+    state.commit(
+        _update(
+            identifier,
+            OperationAction.RETRY,
+            payload=payload,
+            step_options=StepOptions(next_attempt_delay_seconds=delay),
+        )
+    )
+    op = state.get(identifier.operation_id)
+    when = op.step_details.next_attempt_timestamp if op and op.step_details else None
+    raise suspend_until(f"wait_for_condition {identifier.operation_id} polls in {delay}s", when)

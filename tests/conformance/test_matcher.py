@@ -1,0 +1,262 @@
+"""The conformance matcher fails when it should, and says where."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .matcher import (
+    MatchError,
+    load_requirement,
+    log_records_for,
+    match_history,
+    match_logs,
+    match_value,
+    resolve_variables,
+    substitute,
+)
+
+NOW = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+
+
+def _event(event_id: int, event_type: str, **fields: Any) -> dict[str, Any]:
+    return {"EventId": event_id, "EventType": event_type, "EventTimestamp": NOW, **fields}
+
+
+HISTORY = [
+    _event(1, "ExecutionStarted", Id="exec", ExecutionStartedDetails={}),
+    _event(2, "StepStarted", Id="op-1", SubType="Step", Name="s", StepStartedDetails={}),
+    _event(
+        3,
+        "StepFailed",
+        Id="op-1",
+        SubType="Step",
+        Name="s",
+        StepFailedDetails={
+            "Error": {"Payload": {"ErrorType": "my.TransientError", "ErrorMessage": "boom"}},
+            "RetryDetails": {"CurrentAttempt": 1, "NextAttemptDelaySeconds": 3},
+        },
+    ),
+    _event(4, "WaitStarted", Id="op-2", WaitStartedDetails={"Duration": 60}),
+]
+
+
+def _listed(event_id: int, event_type: str, **fields: Any) -> dict[str, Any]:
+    return {"EventId": event_id, "EventType": event_type, "EventTimestamp": "*", **fields}
+
+
+def test_matching_history_passes_and_binds() -> None:
+    expected = [
+        _listed(2, "StepStarted", Id="${ID1}", StepStartedDetails={}),
+        _listed(
+            3,
+            "StepFailed",
+            Id="${ID1}",
+            StepFailedDetails={
+                "Error": {"Payload": {"ErrorType": "${/.*TransientError$/}", "ErrorMessage": "*"}},
+                "RetryDetails": {"CurrentAttempt": 1, "NextAttemptDelaySeconds": "${/^[0-5]$/}"},
+            },
+        ),
+        _listed(4, "WaitStarted", Id="${ID2}", WaitStartedDetails={"Duration": 60}),
+    ]
+    assert match_history(expected, HISTORY) == {"ID1": "op-1", "ID2": "op-2"}
+
+
+@pytest.mark.parametrize(
+    ("listed", "message"),
+    [
+        pytest.param(
+            _listed(4, "WaitStarted", WaitStartedDetails={"Duration": 61}),
+            "EventId 4 (WaitStarted) at WaitStartedDetails.Duration: expected 61 (int), got 60",
+            id="wrong-value",
+        ),
+        pytest.param(
+            _listed(4, "WaitStarted", WaitStartedDetails={"Duration": "60"}),
+            "expected '60' (str), got 60 (int)",
+            id="wrong-type",
+        ),
+        pytest.param(
+            _listed(3, "StepStarted"),
+            "EventId 3 (StepStarted) at EventType: expected 'StepStarted'",
+            id="wrong-event-type",
+        ),
+        pytest.param(
+            _listed(4, "WaitStarted", Name="*"),
+            "EventId 4 (WaitStarted) at Name: missing key",
+            id="star-needs-key",
+        ),
+        pytest.param(
+            _listed(4, "WaitStarted", WaitSucceededDetails={}),
+            "at WaitSucceededDetails: missing key",
+            id="empty-dict-needs-key",
+        ),
+        pytest.param(
+            _listed(
+                3,
+                "StepFailed",
+                StepFailedDetails={"Error": {"Payload": {"ErrorType": "${/Permanent/}"}}},
+            ),
+            "StepFailedDetails.Error.Payload.ErrorType: expected /Permanent/ to match, "
+            "got 'my.TransientError'",
+            id="regex-mismatch",
+        ),
+        pytest.param(
+            _listed(
+                3,
+                "StepFailed",
+                StepFailedDetails={"RetryDetails": {"NextAttemptDelaySeconds": "${/^[0-2]$/}"}},
+            ),
+            "NextAttemptDelaySeconds: expected /^[0-2]$/ to match, got '3'",
+            id="regex-on-number",
+        ),
+        pytest.param(
+            _listed(4, "WaitStarted", WaitStartedDetails="${/60/}"),
+            "expected a string matching /60/",
+            id="regex-on-mapping",
+        ),
+        pytest.param(
+            _listed(9, "StepStarted"),
+            "EventId 9 (StepStarted): no such event",
+            id="missing-event",
+        ),
+        pytest.param(
+            _listed(2, "StepStarted", StepStartedDetails=[]),
+            "StepStartedDetails: expected a list, got {}",
+            id="list-vs-mapping",
+        ),
+    ],
+)
+def test_history_mismatch(listed: dict[str, Any], message: str) -> None:
+    with pytest.raises(MatchError, match=re.escape(message)):
+        match_history([listed], HISTORY)
+
+
+def test_binding_mismatch_across_events() -> None:
+    expected = [_listed(2, "StepStarted", Id="${ID1}"), _listed(4, "WaitStarted", Id="${ID1}")]
+    with pytest.raises(
+        MatchError, match=re.escape("${ID1} was bound to 'op-1', here it is 'op-2'")
+    ):
+        match_history(expected, HISTORY)
+
+
+def test_every_mismatch_is_reported() -> None:
+    expected = [_listed(2, "StepStarted", Name="t"), _listed(4, "WaitStarted", Name="w")]
+    with pytest.raises(MatchError) as raised:
+        match_history(expected, HISTORY)
+    assert len(raised.value.mismatches) == 2
+
+
+def test_lists_must_have_the_same_length() -> None:
+    assert match_value([1, "*"], [1, 2], {}) == []
+    assert match_value([1, 2], [1, 2, 3], {}) == [
+        "<root>: expected a list of 2 items, got 3: [1, 2, 3]"
+    ]
+    assert match_value({"a": [1]}, {"a": []}, {}) == ["a: expected a list of 1 items, got 0: []"]
+    assert match_value([{"x": 1}], [{"x": 2}], {}) == ["[0].x: expected 1 (int), got 2 (int)"]
+
+
+def test_values_compare_with_types() -> None:
+    assert match_value(None, None, {}) == []
+    assert match_value(None, "x", {}) != []
+    assert match_value(True, 1, {}) != []
+    assert match_value(1, 1.0, {}) != []
+    assert match_value({"a": 1}, {"a": 1, "b": 2}, {}) == []  # only the listed keys
+
+
+def test_variables_are_generated_and_substituted() -> None:
+    variables = resolve_variables({"INPUT_1": "${GEN_STR:8}"}, random.Random(1))
+    assert re.fullmatch(r"[A-Za-z0-9]{8}", variables["INPUT_1"])
+    assert substitute({"a": ["Hello, ${INPUT_1}!", "${ID1}"]}, {"INPUT_1": "x.y"}) == {
+        "a": ["Hello, x.y!", "${ID1}"]
+    }
+    # Inside a /regex/ the value is escaped, so it matches literally.
+    assert substitute("/${INPUT_1}/", {"INPUT_1": "x.y"}, in_regex=True) == r"/x\.y/"
+    with pytest.raises(ValueError, match="GEN_STR"):
+        resolve_variables({"X": "literal"}, random.Random())
+
+
+def test_load_requirement(tmp_path: Path) -> None:
+    path = tmp_path / "9-9.yaml"
+    path.write_text(
+        "Variables:\n  INPUT_1: ${GEN_STR:5}\nInput: ${INPUT_1}\n"
+        "ExpectedResult:\n  ExecutionStatus: SUCCEEDED\n  Result: Hi ${INPUT_1}\n"
+        "ExpectedExecutionHistory:\n  - EventId: 2\n    Id: ${ID1}\n"
+        "ExpectedLogs:\n  - match:\n      message: '/${INPUT_1}/'\n"
+    )
+    requirement = load_requirement(path, random.Random(3))
+    value = requirement.variables["INPUT_1"]
+    assert requirement.id == "9-9"
+    assert requirement.input == value
+    assert requirement.result == f"Hi {value}"
+    assert requirement.has_result
+    assert requirement.history == [{"EventId": 2, "Id": "${ID1}"}]
+    assert requirement.logs == [{"match": {"message": f"/{re.escape(value)}/"}}]
+
+
+def test_empty_result_is_none_and_absent_result_is_not_checked(tmp_path: Path) -> None:
+    path = tmp_path / "9-8.yaml"
+    path.write_text("Input:\nExpectedResult:\n  ExecutionStatus: FAILED\n  Result:\n")
+    requirement = load_requirement(path)
+    assert requirement.has_result and requirement.result is None
+    assert requirement.expected_status == "FAILED"
+    path.write_text("Input:\n")
+    assert not load_requirement(path).has_result
+
+
+RECORDS = [
+    {"message": "Greeting step started for: abc", "level": "INFO"},
+    {"message": "Greeting step completed with: Hello, abc!", "level": "INFO"},
+    {"message": "Greeting step started for: abc", "level": "INFO"},
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "fails"),
+    [
+        ({"match": {"message": "/started for: abc/"}, "count": 2}, False),
+        ({"match": {"message": "/started for: abc/"}, "count": 1}, True),
+        ({"match": {"message": "Greeting step started for: abc"}, "count": 2}, False),
+        ({"match": {"message": "started for: abc"}, "count": 2}, True),  # exact, not search
+        ({"match": {"message": "/nothing/"}}, True),  # default: at least one
+        ({"match": {"message": "/Hello/"}, "min_count": 2}, True),
+        ({"match": {"message": "/Greeting/"}, "max_count": 2}, True),
+        ({"match": {"message": "/Greeting/"}, "min_count": 3, "max_count": 3}, False),
+        ({"match": {"level": "ERROR"}, "count": 0}, False),
+        ({"match": {"missing_field": "/./"}, "count": 1}, True),
+    ],
+)
+def test_match_logs(entry: dict[str, Any], fails: bool) -> None:
+    if fails:
+        with pytest.raises(MatchError, match=r"ExpectedLogs\[0\]"):
+            match_logs([entry], RECORDS)
+    else:
+        match_logs([entry], RECORDS)
+
+
+def test_match_logs_refuses_unsupported_keys() -> None:
+    with pytest.raises(ValueError, match="before"):
+        match_logs([{"match": {"message": "x"}, "before": 1}], RECORDS)
+
+
+def test_log_records_are_those_of_the_execution() -> None:
+    def record(message: str, **extra: Any) -> logging.LogRecord:
+        made = logging.LogRecord("root", logging.INFO, __file__, 1, message, ("x",), None)
+        made.__dict__.update(extra)
+        return made
+
+    records = [
+        record("mine %s", executionArn="arn:1"),
+        record("other %s", executionArn="arn:2"),
+        record("no arn %s"),
+        record("also mine %s", durableExecutionArn="arn:1", operationId="op"),
+    ]
+    found = log_records_for(records, "arn:1")
+    assert [r["message"] for r in found] == ["mine x", "also mine x"]
+    assert found[1]["operationId"] == "op"
+    assert found[0]["level"] == "INFO"
