@@ -16,12 +16,12 @@ def handler(event, context: DurableContext):
 
 
 def test_marker_and_fixture_work_without_conftest(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(my_function=HANDLER_MODULE)
+    pytester.makepyfile(plugin_demo_function=HANDLER_MODULE)
     pytester.makepyfile(
         test_it="""
 import pytest
 from aws_durable_execution_sdk_python_testing import InvocationStatus
-from my_function import handler
+from plugin_demo_function import handler
 
 @pytest.mark.durable_execution(handler=handler, lambda_function_name="my_function")
 def test_success(durable_runner):

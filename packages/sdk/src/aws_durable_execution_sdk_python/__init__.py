@@ -1,8 +1,13 @@
 """Durable functions for AWS Lambda: long-running, failure-proof workflows as plain Python."""
 
 from aws_durable_execution_sdk_python._context import DurableContext
-from aws_durable_execution_sdk_python._decorators import durable_step
+from aws_durable_execution_sdk_python._decorators import (
+    durable_step,
+    durable_wait_for_callback,
+    durable_with_child_context,
+)
 from aws_durable_execution_sdk_python._execution import durable_execution
+from aws_durable_execution_sdk_python._operations.callback import Callback
 from aws_durable_execution_sdk_python.config import Duration
 from aws_durable_execution_sdk_python.exceptions import (
     CallbackError,
@@ -25,11 +30,13 @@ from aws_durable_execution_sdk_python.exceptions import (
     ValidationError,
     WaitForConditionError,
 )
+from aws_durable_execution_sdk_python.retries import WithRetryConfig, with_retry
 from aws_durable_execution_sdk_python.types import StepContext
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Callback",
     "CallbackError",
     "CallbackExternalError",
     "CallbackSubmitterError",
@@ -52,7 +59,11 @@ __all__ = [
     "UnrecoverableError",
     "ValidationError",
     "WaitForConditionError",
+    "WithRetryConfig",
     "__version__",
     "durable_execution",
     "durable_step",
+    "durable_wait_for_callback",
+    "durable_with_child_context",
+    "with_retry",
 ]

@@ -1,7 +1,25 @@
 """The context handed to durable handlers, and the decorators that name durable callables."""
 
 from aws_durable_execution_sdk_python._context import DurableContext
-from aws_durable_execution_sdk_python._decorators import durable_step
-from aws_durable_execution_sdk_python.types import StepContext
+from aws_durable_execution_sdk_python._decorators import (
+    durable_step,
+    durable_wait_for_callback,
+    durable_with_child_context,
+)
+from aws_durable_execution_sdk_python._operations.callback import Callback
+from aws_durable_execution_sdk_python.types import (
+    StepContext,
+    WaitForCallbackContext,
+    WaitForConditionCheckContext,
+)
 
-__all__ = ["DurableContext", "StepContext", "durable_step"]
+__all__ = [
+    "Callback",
+    "DurableContext",
+    "StepContext",
+    "WaitForCallbackContext",
+    "WaitForConditionCheckContext",
+    "durable_step",
+    "durable_wait_for_callback",
+    "durable_with_child_context",
+]

@@ -409,3 +409,8 @@ class RetryPresets:
         """
         every = _delay("RetryPresets.fixed", "interval", interval, None, 5)
         return create_retry_strategy(RetryStrategyConfig(5, every, every, 1, JitterStrategy.NONE))
+
+
+from aws_durable_execution_sdk_python._with_retry import WithRetryConfig, with_retry  # noqa: E402
+
+__all__ += ["WithRetryConfig", "with_retry"]

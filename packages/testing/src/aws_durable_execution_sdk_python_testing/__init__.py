@@ -9,6 +9,12 @@ from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTest
 from aws_durable_execution_sdk_python_testing._service.execution import Limits
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 from aws_durable_execution_sdk_python_testing._views import decode_payload
+from aws_durable_execution_sdk_python_testing.callbacks import (
+    CallbackFailure,
+    CallbackHeartbeat,
+    CallbackSuccess,
+    CreatedCallback,
+)
 from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsLocalRunnerError,
     DurableFunctionsTestError,
@@ -18,6 +24,10 @@ from aws_durable_execution_sdk_python_testing.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CallbackFailure",
+    "CallbackHeartbeat",
+    "CallbackSuccess",
+    "CreatedCallback",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "DurableFunctionsLocalRunnerError",

@@ -1,9 +1,10 @@
 """``DurableFunctionTestRunner``: run a durable handler to completion, on virtual time.
 
-A single-threaded loop, driven by events: invoke the handler in-process; while the output is
-PENDING, fire the earliest due timer (moving the virtual clock to it) and invoke again; stop
-at SUCCEEDED or FAILED. With nothing left to fire the execution is stuck and the run fails at
-once, naming what it waits for. No sleeps, no polling, no background threads.
+A single-threaded loop, driven by events: invoke whichever execution needs it (the one
+under test, or a target of its chained invokes); when none does, fire the earliest timer,
+moving the virtual clock to it; stop when the execution SUCCEEDS or FAILS. With nothing
+left to invoke or fire, the execution is stuck and the run fails at once, naming what it
+waits for. No sleeps, no polling, no background threads.
 """
 
 from __future__ import annotations
@@ -12,30 +13,30 @@ import contextlib
 import json
 import random
 import re
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from aws_durable_execution_sdk_python.exceptions import termination_reason_for
-from aws_durable_execution_sdk_python.execution import (
-    DurableExecutionInvocationInputWithClient,
-    DurableExecutionInvocationOutput,
-)
-from aws_durable_execution_sdk_python.lambda_service import (
-    ErrorObject,
-    InvocationStatus,
-    OperationStatus,
-    OperationType,
-)
+from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation, OperationType
 from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
+from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
 from aws_durable_execution_sdk_python_testing._service.errors import ServiceApiError
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
 from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
     InMemoryDurableService,
+)
+from aws_durable_execution_sdk_python_testing.callbacks import (
+    ActionSpec,
+    CallbackFailure,
+    CallbackHeartbeat,
+    CallbackSuccess,
+    CreatedCallback,
+    actions_for,
+    encode_callback_result,
+    wait_for_callback_name,
 )
 from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsLocalRunnerError,
@@ -46,18 +47,23 @@ from aws_durable_execution_sdk_python_testing.errors import (
 __all__ = ["DurableFunctionTestRunner", "normalize_input"]
 
 _NAME = re.compile(r"[a-zA-Z0-9_-]+")
+# A target may be named by function name, "name:qualifier", or a full or partial ARN.
+_FUNCTION_ARN = re.compile(
+    r"^(?:arn:[^:]+:lambda:[^:]+:\d{12}:function:|\d{12}:function:|function:)?"
+    r"(?P<name>[a-zA-Z0-9_.-]+)(?::(?P<qualifier>[a-zA-Z0-9$_.-]+))?$"
+)
 
 
 def normalize_input(value: Any) -> str:
     """As the existing runner does: valid JSON text is kept verbatim, anything else dumped."""
+    if isinstance(value, bytes):
+        value = value.decode()
     if isinstance(value, str):
         try:
             json.loads(value)
         except ValueError:
             return json.dumps(value)
         return value
-    if isinstance(value, bytes):
-        return normalize_input(value.decode())
     try:
         return json.dumps(value)
     except (TypeError, ValueError) as error:
@@ -66,26 +72,9 @@ def normalize_input(value: Any) -> str:
         ) from error
 
 
-class _LambdaContext:
-    """What the Lambda runtime passes as the second handler argument, faked."""
-
-    def __init__(self, function_arn: str, function_name: str, request_id: str) -> None:
-        self.aws_request_id = request_id
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = function_arn
-        self.memory_limit_in_mb = 128
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self.tenant_id = None
-        self.client_context = None
-        self.identity = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
-
-    def log(self, message: str) -> None:
-        pass
+def _function_key(function_name: str) -> str:
+    match = _FUNCTION_ARN.match(function_name)
+    return match.group("name") if match else function_name
 
 
 class DurableFunctionTestRunner:
@@ -99,6 +88,7 @@ class DurableFunctionTestRunner:
         invocation_retries: failed invocations retried before the execution fails.
         seed: seeds the jitter of retry strategies, so runs are reproducible (ruling 11).
         limits: the service limits (payload, batch and operation count).
+        function_name: the function name in execution ARNs.
     """
 
     def __init__(
@@ -132,8 +122,14 @@ class DurableFunctionTestRunner:
         self.function_name = function_name
         self.clock = VirtualClock()
         self.service = InMemoryDurableService(self.clock, limits or Limits())
+        self.service.invoke_hook = self._start_target
+        self.service.callback_hook = self._on_callback_created
         self.client = InMemoryServiceClient(self.service)
+        self._functions: dict[str, Function] = {}
+        self._function_of: dict[str, Function] = {}  # execution ARN -> function
+        self._callback_actions: dict[str, Mapping[str, ActionSpec]] = {}
         self._random: dict[str, random.Random] = {}
+        self.rejected_callback_actions: list[tuple[CreatedCallback, Any, ServiceApiError]] = []
         self._freezer: Any = None
         self._frozen: Any = None
         self._closed = False
@@ -152,6 +148,44 @@ class DurableFunctionTestRunner:
             self._freezer = self._frozen = None
         self._closed = True
 
+    # -- chained-invoke targets ----------------------------------------------------------
+
+    def register_durable_function(self, function_name: str, handler: Callable[..., Any]) -> None:
+        """Make ``context.invoke(function_name, ...)`` run ``handler`` as its own execution."""
+        self._register(function_name, Function(handler, durable=True))
+
+    def register_function(self, function_name: str, func: Callable[[Any, Any], Any]) -> None:
+        """Make ``context.invoke(function_name, ...)`` call a plain Lambda handler."""
+        self._register(function_name, Function(func, durable=False))
+
+    def _register(self, function_name: str, function: Function) -> None:
+        if not callable(function.handler):
+            raise DurableFunctionsTestError(f"{function_name!r}: the handler must be callable")
+        key = _function_key(function_name)
+        if not _NAME.fullmatch(key):
+            raise DurableFunctionsTestError(
+                f"function_name={function_name!r}: use a Lambda function name or ARN"
+            )
+        self._functions[key] = function
+
+    def _start_target(
+        self, caller: ExecutionRecord, op: Operation, function_name: str, payload: str
+    ) -> str | None:
+        key = _function_key(function_name)
+        function = self._functions.get(key)
+        if function is None:
+            return None
+        record = self.service.start_execution(
+            key, op.operation_id[:32], payload, self.durable_execution_timeout
+        )
+        record.parent = (caller.arn, op.operation_id)
+        self._track(record, function)
+        return record.arn
+
+    def _track(self, record: ExecutionRecord, function: Function) -> None:
+        self._function_of[record.arn] = function
+        self._random[record.arn] = random.Random(f"{self.seed}:{len(self._random)}")
+
     # -- running -------------------------------------------------------------------------
 
     def run(
@@ -162,14 +196,18 @@ class DurableFunctionTestRunner:
         function_name: str | None = None,
         execution_name: str = "execution-name",
         account_id: str = "123456789012",
+        *,
+        callbacks: Mapping[str, ActionSpec] | None = None,
     ) -> DurableFunctionTestResult:
         """Start an execution and drive it until it SUCCEEDS or FAILS.
+
+        ``callbacks`` declares answers to callbacks (see ``callbacks`` module).
 
         Raises:
             StuckExecutionError: nothing can make progress (named in the message).
             TimeoutError: the run took longer than ``timeout`` real seconds.
         """
-        arn = self.start(input, function_name, execution_name)
+        arn = self.start(input, function_name, execution_name, callbacks=callbacks)
         return self.wait_for_result(arn, timeout=_first(execution_timeout, timeout))
 
     def run_async(
@@ -180,10 +218,12 @@ class DurableFunctionTestRunner:
         function_name: str | None = None,
         execution_name: str = "execution-name",
         account_id: str = "123456789012",
+        *,
+        callbacks: Mapping[str, ActionSpec] | None = None,
     ) -> str:
-        """Start an execution, drive it while it can progress alone, return its ARN."""
-        arn = self.start(input, function_name, execution_name)
-        self._drive(arn, _first(execution_timeout, timeout), stop_when_stuck=True)
+        """Start an execution, drive it while it can progress on its own, return its ARN."""
+        arn = self.start(input, function_name, execution_name, callbacks=callbacks)
+        self._drive(arn, _first(execution_timeout, timeout), until=None)
         return arn
 
     def start(
@@ -191,6 +231,8 @@ class DurableFunctionTestRunner:
         input: Any = None,
         function_name: str | None = None,
         execution_name: str = "execution-name",
+        *,
+        callbacks: Mapping[str, ActionSpec] | None = None,
     ) -> str:
         """Create an execution without invoking it yet; returns its ARN."""
         function_name = function_name or self.function_name
@@ -202,19 +244,25 @@ class DurableFunctionTestRunner:
                     f"{what}={value!r}: use letters, digits, '-' and '_' only (an ARN segment)"
                 )
         record = self.service.start_execution(
-            function_name,
-            execution_name,
-            normalize_input(input),
-            self.durable_execution_timeout,
+            function_name, execution_name, normalize_input(input), self.durable_execution_timeout
         )
-        self._random[record.arn] = random.Random(f"{self.seed}:{len(self._random)}")
+        self._track(record, Function(self.handler))
+        if callbacks:
+            self._callback_actions[record.arn] = callbacks
         return record.arn
 
     def wait_for_result(
         self, execution_arn: str, timeout: float | None = None
     ) -> DurableFunctionTestResult:
-        """Drive the execution to its end and return the result."""
-        self._drive(execution_arn, timeout, stop_when_stuck=False)
+        """Drive the execution to its end and return the result.
+
+        Raises:
+            StuckExecutionError: it waits for something nothing will deliver.
+        """
+        record = self._record(execution_arn)
+        self._drive(execution_arn, timeout, until=None)
+        if not record.is_terminal:
+            raise StuckExecutionError(self._stuck_message(record))
         return self.get_result(execution_arn)
 
     def get_result(self, execution_arn: str) -> DurableFunctionTestResult:
@@ -229,9 +277,105 @@ class DurableFunctionTestRunner:
         reverse_order: bool = False,
     ) -> dict[str, Any]:
         """The ``GetDurableExecutionHistory`` response (``Events``, ``NextMarker``)."""
+        self._record(execution_arn)
         return self.service.get_execution_history(
             execution_arn, include_execution_data, max_items, marker, reverse_order
         )
+
+    def stop_execution(self, execution_arn: str, error: ErrorObject | None = None) -> None:
+        """``StopDurableExecution``: the execution ends STOPPED."""
+        self._record(execution_arn)
+        self._call(self.service.stop, execution_arn, error)
+
+    # -- callbacks from the test ---------------------------------------------------------
+
+    def wait_for_callback(
+        self, execution_arn: str, name: str | None = None, timeout: float | None = None
+    ) -> str:
+        """The id of the execution's open callback called ``name`` (or the newest open one).
+
+        Drives the execution until such a callback exists; returns as soon as it is created.
+
+        Raises:
+            DurableFunctionsTestError: the execution ended or got stuck without creating it.
+        """
+        record = self._record(execution_arn)
+
+        def found() -> str | None:
+            return _open_callback(record, name)
+
+        self._drive(execution_arn, timeout, until=found)
+        callback_id = found()
+        if callback_id is None:
+            wanted = f"named {name!r}" if name else "open"
+            state = "ended" if record.is_terminal else "is waiting for something else"
+            raise DurableFunctionsTestError(
+                f"execution {execution_arn} {state} without a callback {wanted}; "
+                f"its callbacks: {_callback_names(record) or 'none'}"
+            )
+        return callback_id
+
+    def send_callback_success(self, callback_id: str, result: Any = None) -> None:
+        """Answer a callback now (at the current virtual time)."""
+        self._call(self.service.send_callback_success, callback_id, encode_callback_result(result))
+
+    def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> None:
+        self._call(self.service.send_callback_failure, callback_id, error)
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        self._call(self.service.send_callback_heartbeat, callback_id)
+
+    def _call(self, method: Callable[..., None], *args: Any) -> None:
+        try:
+            method(*args)
+        except ServiceApiError as error:
+            raise DurableFunctionsTestError(f"{error.code}: {error.message}") from error
+
+    def _on_callback_created(self, record: ExecutionRecord, op: Operation) -> None:
+        spec = self._callback_actions.get(record.arn)
+        if not spec:
+            return
+        parent = record.operations.get(op.parent_id) if op.parent_id else None
+        created = CreatedCallback(
+            callback_id=op.callback_details.callback_id if op.callback_details else "",
+            name=op.name,
+            operation_id=op.operation_id,
+            execution_arn=record.arn,
+            wait_for_callback_name=(
+                parent.name if parent is not None else wait_for_callback_name(op.name)
+            ),
+        )
+        now = self.clock.now()
+        for action in actions_for(spec, created):
+            self.service.timers.add(
+                now + max(0.0, float(action.delay)),
+                f"{type(action).__name__} for callback {op.name or op.operation_id}",
+                lambda action=action: self._apply_action(created, action),  # type: ignore[misc]
+            )
+
+    def _apply_action(self, created: CreatedCallback, action: Any) -> None:
+        try:
+            if isinstance(action, CallbackSuccess):
+                self.service.send_callback_success(
+                    created.callback_id, encode_callback_result(action.result)
+                )
+            elif isinstance(action, CallbackFailure):
+                self.service.send_callback_failure(
+                    created.callback_id,
+                    ErrorObject(
+                        action.error_message,
+                        action.error_type,
+                        action.error_data,
+                        action.stack_trace,
+                    ),
+                )
+            elif isinstance(action, CallbackHeartbeat):
+                self.service.send_callback_heartbeat(created.callback_id)
+        except ServiceApiError as error:
+            # Too late (the callback timed out or its execution ended), as for a real system.
+            self.rejected_callback_actions.append((created, action, error))
+
+    # -- the loop ------------------------------------------------------------------------
 
     def _record(self, arn: str) -> ExecutionRecord:
         try:
@@ -239,20 +383,30 @@ class DurableFunctionTestRunner:
         except ServiceApiError as error:
             raise DurableFunctionsTestError(str(error)) from None
 
-    def _drive(self, arn: str, timeout: float | None, *, stop_when_stuck: bool) -> None:
+    def _drive(self, arn: str, timeout: float | None, until: Callable[[], Any] | None) -> None:
+        """Run invocations and timers until ``arn`` ends, ``until()`` holds, or nothing can."""
         record = self._record(arn)
         limit = self.execution_timeout if timeout is None else timeout
         deadline = VirtualClock.real_monotonic() + limit
-        while not record.is_terminal:
+        while not record.is_terminal and not (until is not None and until()):
             if VirtualClock.real_monotonic() > deadline:
                 raise TimeoutError(f"execution {arn} did not complete within {limit} real seconds")
-            outcome = self._invoke(record)
-            if record.is_terminal or outcome is None:
-                continue  # finished, or the invocation failed and is retried at once
-            if not self.service.fire_next_timers(arn) and not record.is_terminal:
-                if stop_when_stuck:
-                    return
-                raise StuckExecutionError(_stuck_message(record))
+            ready = self.service.next_ready()
+            if ready is not None:
+                self._invoke(ready)
+            elif not self.service.fire_next_timers():
+                return
+
+    def _invoke(self, record: ExecutionRecord) -> None:
+        with use_random(self._random[record.arn]):
+            invoke(
+                self.service,
+                self.client,
+                record,
+                self._function_of[record.arn],
+                self._time_for_user_code,
+                self.invocation_retries,
+            )
 
     @contextlib.contextmanager
     def _time_for_user_code(self) -> Iterator[None]:
@@ -268,126 +422,42 @@ class DurableFunctionTestRunner:
             self._frozen.move_to(self.clock.now_datetime())
         yield
 
-    def _invoke(self, record: ExecutionRecord) -> InvocationStatus | None:
-        """One invocation; ``None`` when the invocation itself failed."""
-        invocation = self.service.begin_invocation(record.arn)
-        event = DurableExecutionInvocationInputWithClient(
-            invocation.durable_execution_arn,
-            invocation.checkpoint_token,
-            invocation.initial_execution_state,
-            updated_operation_ids=invocation.updated_operation_ids,
-            service_client=self.client,
-        )
-        request_id = str(uuid.uuid4())
-        function_arn = record.arn.split("/durable-execution/", 1)[0]
-        context = _LambdaContext(function_arn, record.function_name, request_id)
-        started = self.clock.now_datetime()
-        try:
-            with use_random(self._random[record.arn]), self._time_for_user_code():
-                raw = self.handler(event, context)
-            output = DurableExecutionInvocationOutput.from_dict(raw)
-        except (KeyboardInterrupt, GeneratorExit):
-            raise
-        except BaseException as error:
-            self._invocation_failed(record, started, request_id, _crash_error(error, request_id))
-            return None
-        self.service.end_invocation(record.arn, started, request_id)
-        return self._apply_output(record, output, started, request_id)
-
-    def _apply_output(
-        self,
-        record: ExecutionRecord,
-        output: DurableExecutionInvocationOutput,
-        started: Any,
-        request_id: str,
-    ) -> InvocationStatus | None:
-        checkpointed = record.checkpointed_outcome
-        if output.status is InvocationStatus.SUCCEEDED:
-            result = output.result
-            if checkpointed is not None and checkpointed.payload is not None:
-                result = checkpointed.payload
-            self.service.succeed(record.arn, result)
-        elif output.status is InvocationStatus.FAILED:
-            error = output.error
-            if error is None and checkpointed is not None:
-                error = checkpointed.error
-            error = error or ErrorObject("the handler reported FAILED without an error")
-            self.service.fail(record.arn, error, termination_reason_for(error.type).value)
-        elif output.status is InvocationStatus.PENDING:
-            if not _has_pending_work(record):
-                self._count_failure(
-                    record,
-                    ErrorObject(
-                        "the handler returned PENDING but no operation is pending",
-                        "InvalidOutput",
-                    ),
+    def _stuck_message(self, record: ExecutionRecord) -> str:
+        waiting = list(iter_waiting(record))
+        for other in self.service.executions.values():
+            if other.parent is not None and other.parent[0] == record.arn and not other.is_terminal:
+                waiting.extend(
+                    f"{item} (in invoked {other.function_name})" for item in iter_waiting(other)
                 )
-                return None
-        else:
-            self._count_failure(
-                record, ErrorObject(f"invalid invocation status {output.status}", "InvalidOutput")
-            )
-            return None
-        record.failed_invocations = 0
-        return output.status
-
-    def _invocation_failed(
-        self, record: ExecutionRecord, started: Any, request_id: str, error: ErrorObject
-    ) -> None:
-        if not record.is_terminal:
-            self.service.end_invocation(record.arn, started, request_id, error)
-        self._count_failure(record, error)
-
-    def _count_failure(self, record: ExecutionRecord, error: ErrorObject) -> None:
-        record.failed_invocations += 1
-        if record.failed_invocations > self.invocation_retries and not record.is_terminal:
-            self.service.fail(record.arn, error, "INVOCATION_ERROR")
+        detail = "; ".join(waiting) or "nothing: no timer is due and no input is expected"
+        return f"execution {record.arn} cannot make progress; it waits for {detail}"
 
 
 def _first(*values: float | None) -> float | None:
     return next((v for v in values if v is not None), None)
 
 
-def _crash_error(error: BaseException, request_id: str) -> ErrorObject:
-    if isinstance(error, Exception):
-        return ErrorObject.from_exception(error)
-    code = getattr(error, "code", 1)
-    return ErrorObject(
-        f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
-        "Runtime.ExitError",
-    )
-
-
-def _has_pending_work(record: ExecutionRecord) -> bool:
+def _open_callback(record: ExecutionRecord, name: str | None) -> str | None:
+    candidates = []
     for op in record.operations.values():
-        kind = op.operation_type
-        if op.status is OperationStatus.PENDING or (
-            op.status is OperationStatus.STARTED
-            and kind in (OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE)
-        ):
-            return True
-        if op.status is OperationStatus.READY:
-            return True
-    return False
-
-
-def _stuck_message(record: ExecutionRecord) -> str:
-    waiting = []
-    for op in record.operations.values():
-        if op.status is not OperationStatus.STARTED:
+        if op.operation_type is not OperationType.CALLBACK or op.callback_details is None:
             continue
-        label = f"{op.name!r}" if op.name else f"id {op.operation_id}"
-        if op.operation_type is OperationType.CALLBACK:
-            callback_id = op.callback_details.callback_id if op.callback_details else "?"
-            waiting.append(
-                f"callback {label} (callback_id {callback_id!r}): answer it with "
-                "runner.send_callback_success/failure(callback_id, ...) or pass "
-                "run(callbacks={...})"
-            )
-        elif op.operation_type is OperationType.CHAINED_INVOKE:
-            waiting.append(
-                f"chained invoke {label}: register its target with "
-                "runner.register_durable_function(name, handler) or register_function"
-            )
-    detail = "; ".join(waiting) or "no timer is due and no input is expected"
-    return f"execution {record.arn} cannot make progress: it waits for {detail}"
+        if op.status.is_terminal:
+            continue
+        parent = record.operations.get(op.parent_id) if op.parent_id else None
+        names = {
+            op.name,
+            parent.name if parent is not None else None,
+            wait_for_callback_name(op.name),
+        }
+        if name is None or name in names:
+            candidates.append(op.callback_details.callback_id)
+    return candidates[-1] if candidates else None
+
+
+def _callback_names(record: ExecutionRecord) -> list[str]:
+    return [
+        f"{op.name or op.operation_id} ({op.status.value})"
+        for op in record.operations.values()
+        if op.operation_type is OperationType.CALLBACK
+    ]

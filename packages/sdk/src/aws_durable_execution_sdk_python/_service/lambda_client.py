@@ -15,6 +15,7 @@ from aws_durable_execution_sdk_python._service.client import CheckpointOutput, S
 from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
     CheckpointError,
+    DurableApiErrorCategory,
     GetExecutionStateError,
 )
 
@@ -23,10 +24,28 @@ __all__ = ["LambdaClient"]
 _USER_AGENT = "aws-durable-execution-sdk-python"
 
 
+def _rejected_by_model(error: Exception) -> bool:
+    # Imported only here: botocore is loaded once one of its errors exists, and this keeps
+    # it off the SDK's import path.
+    from botocore.exceptions import ParamValidationError
+
+    return isinstance(error, ParamValidationError)
+
+
 def _as_error(kind: type[BotoClientError], operation: str, error: Exception) -> BotoClientError:
     response: dict[str, Any] | None = getattr(error, "response", None)
+    if _rejected_by_model(error):
+        # botocore refused to send it (a missing member, a wrong type, a value under the
+        # model's minimum): every replay rebuilds the same request, so retrying the
+        # invocation would loop. The service answers such requests with a 400, which fails
+        # the execution too (ruling 5).
+        return kind(
+            f"{operation} failed: the request breaks the Lambda API model, so botocore "
+            f"did not send it: {error}",
+            error_category=DurableApiErrorCategory.EXECUTION,
+        )
     if not isinstance(response, dict):
-        # No response at all (network, credentials, parameter validation): retry the invocation.
+        # No response at all (network, timeouts, credentials): retry the invocation.
         return kind(f"{operation} failed: {error}")
     err = response.get("Error") or {}
     metadata = response.get("ResponseMetadata") or {}

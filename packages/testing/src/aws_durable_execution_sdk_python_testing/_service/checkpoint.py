@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from aws_durable_execution_sdk_python.lambda_service import (
+    CallbackDetails,
     ContextDetails,
     Operation,
     OperationAction,
@@ -25,17 +25,19 @@ from aws_durable_execution_sdk_python.lambda_service import (
     StepDetails,
     WaitDetails,
 )
-from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.errors import (
     InvalidParameterValueException,
 )
-from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
+from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord
 from aws_durable_execution_sdk_python_testing._service.history import (
     error_details,
     result_details,
 )
 
-__all__ = ["CheckpointProcessor", "Extension"]
+if TYPE_CHECKING:
+    from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
+
+__all__ = ["CheckpointProcessor"]
 
 _ALLOWED_ACTIONS = {
     OperationType.STEP: {
@@ -89,10 +91,6 @@ _EVENT_PREFIX = {
     OperationType.CHAINED_INVOKE: "ChainedInvoke",
 }
 
-# (type, action) -> handler(processor, update, existing) -> new operation; later issues add
-# callbacks and chained invokes here.
-Extension = Callable[["CheckpointProcessor", OperationUpdate, Operation | None], Operation]
-
 
 def _reject(message: str) -> InvalidParameterValueException:
     return InvalidParameterValueException(message)
@@ -105,12 +103,11 @@ def _json_size(value: Any) -> int:
 class CheckpointProcessor:
     """Validates and applies batches for one execution, appending history as it goes."""
 
-    extensions: dict[tuple[OperationType, OperationAction], Extension] = {}
-
-    def __init__(self, record: ExecutionRecord, clock: VirtualClock, limits: Limits) -> None:
+    def __init__(self, record: ExecutionRecord, service: InMemoryDurableService) -> None:
         self.record = record
-        self.clock = clock
-        self.limits = limits
+        self.service = service
+        self.clock = service.clock
+        self.limits = service.limits
 
     # -- validation ----------------------------------------------------------------------
 
@@ -243,12 +240,9 @@ class CheckpointProcessor:
                 self.record.checkpointed_outcome = update
                 continue
             existing = self.record.operations.get(update.operation_id)
-            extension = self.extensions.get((update.operation_type, update.action))
-            if extension is not None:
-                op = extension(self, update, existing)
-            else:
-                op = self._apply_one(update, existing)
+            op = self._apply_one(update, existing)
             self.record.operations[op.operation_id] = op
+            self.service.after_apply(self.record, op, update)
             if update.payload is not None:
                 self.record.payload_bytes[op.operation_id] = len(update.payload.encode())
             touched[op.operation_id] = op
@@ -279,11 +273,14 @@ class CheckpointProcessor:
             return self._apply_wait(op, update, now)
         if kind is OperationType.CONTEXT:
             return self._apply_context(op, update)
+        if kind is OperationType.CALLBACK:
+            return self._apply_callback(op, update)
+        if kind is OperationType.CHAINED_INVOKE and action is OperationAction.START:
+            return self._apply_invoke(op, update)
         raise _reject(f"{kind.value} {action.value} is not supported by this service")
 
     def _event(self, op: Operation, suffix: str, details: dict[str, Any]) -> None:
-        prefix = _EVENT_PREFIX[op.operation_type]
-        self.record.history.append(f"{prefix}{suffix}", self.now(), details, op)
+        event(self.record, op, suffix, details, self.now())
 
     def _apply_step(
         self, op: Operation, update: OperationUpdate, now: datetime.datetime
@@ -314,7 +311,7 @@ class CheckpointProcessor:
                     "Succeeded",
                     {"Result": result_details(update.payload), "RetryDetails": retry},
                 )
-            self.record.add_timer(
+            self.service.timers.add(
                 due.timestamp(),
                 f"retry of step {op.name or op.operation_id}",
                 lambda: self._step_ready(op.operation_id),
@@ -339,7 +336,7 @@ class CheckpointProcessor:
             status=OperationStatus.READY,
             step_details=attrs.evolve(details, next_attempt_timestamp=None),
         )
-        self.record.updated_operation_ids.add(operation_id)
+        self.service.mark_changed(self.record, operation_id)
 
     def _apply_wait(
         self, op: Operation, update: OperationUpdate, now: datetime.datetime
@@ -353,7 +350,7 @@ class CheckpointProcessor:
         end = now + datetime.timedelta(seconds=seconds)
         op = attrs.evolve(op, wait_details=WaitDetails(end))
         self._event(op, "Started", {"Duration": seconds, "ScheduledEndTimestamp": end})
-        self.record.add_timer(
+        self.service.timers.add(
             end.timestamp(),
             f"end of wait {op.name or op.operation_id} ({seconds}s)",
             lambda: self._wait_ended(op.operation_id, seconds),
@@ -367,7 +364,7 @@ class CheckpointProcessor:
         op = attrs.evolve(op, status=OperationStatus.SUCCEEDED, end_timestamp=self.now())
         self.record.operations[operation_id] = op
         self._event(op, "Succeeded", {"Duration": seconds})
-        self.record.updated_operation_ids.add(operation_id)
+        self.service.mark_changed(self.record, operation_id)
 
     def _apply_context(self, op: Operation, update: OperationUpdate) -> Operation:
         action = update.action
@@ -383,3 +380,46 @@ class CheckpointProcessor:
         else:
             self._event(op, "Failed", {"Error": error_details(update.error)})
         return op
+
+    def _apply_callback(self, op: Operation, update: OperationUpdate) -> Operation:
+        options = update.callback_options
+        callback_id = self.service.new_callback_id(self.record, op.operation_id)
+        op = attrs.evolve(op, callback_details=CallbackDetails(callback_id))
+        self._event(
+            op,
+            "Started",
+            {
+                "CallbackId": callback_id,
+                "Timeout": options.timeout_seconds if options else 0,
+                "HeartbeatTimeout": options.heartbeat_timeout_seconds if options else 0,
+            },
+        )
+        return op
+
+    def _apply_invoke(self, op: Operation, update: OperationUpdate) -> Operation:
+        options = update.chained_invoke_options
+        function_name = options.function_name if options else ""
+        target_arn = self.service.start_chained_invoke(
+            self.record, op, function_name, update.payload, options.tenant_id if options else None
+        )
+        details: dict[str, Any] = {
+            "FunctionName": function_name,
+            "Input": result_details(update.payload),
+            "ExecutedVersion": "$LATEST",
+            "DurableExecutionArn": target_arn,
+        }
+        if options is not None and options.tenant_id is not None:
+            details["TenantId"] = options.tenant_id
+        self._event(op, "Started", details)
+        return op
+
+
+def event(
+    record: ExecutionRecord,
+    op: Operation,
+    suffix: str,
+    details: dict[str, Any],
+    when: datetime.datetime,
+) -> None:
+    """Append ``<Type><suffix>`` for ``op`` to the execution's history."""
+    record.history.append(f"{_EVENT_PREFIX[op.operation_type]}{suffix}", when, details, op)

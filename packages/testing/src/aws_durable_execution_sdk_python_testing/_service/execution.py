@@ -1,13 +1,10 @@
-"""One execution as the service keeps it: operations, history, token, timers, outcome."""
+"""One execution as the service keeps it: operations, history, token and outcome."""
 
 from __future__ import annotations
 
 import base64
 import datetime
 import enum
-import heapq
-import itertools
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -15,7 +12,7 @@ import attrs
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation, OperationUpdate
 from aws_durable_execution_sdk_python_testing._service.history import History
 
-__all__ = ["ExecutionRecord", "ExecutionStatus", "Limits", "Timer"]
+__all__ = ["ExecutionRecord", "ExecutionStatus", "Limits"]
 
 
 class ExecutionStatus(enum.StrEnum):
@@ -38,17 +35,6 @@ class Limits:
     max_error_bytes: int = 32 * 1024
     max_response_bytes: int = 6 * 1024 * 1024
     state_page_size: int = 1000
-
-
-@attrs.define(order=True)
-class Timer:
-    """Something the service does at a virtual time (a wait ends, a retry becomes due...)."""
-
-    when: float
-    seq: int
-    description: str = attrs.field(order=False)
-    fire: Callable[[], None] = attrs.field(order=False, repr=False)
-    cancelled: bool = attrs.field(default=False, order=False)
 
 
 class ExecutionRecord:
@@ -84,8 +70,11 @@ class ExecutionRecord:
         self.invocations = 0
         self.failed_invocations = 0
         self.updated_operation_ids: set[str] = set()
-        self.timers: list[Timer] = []
-        self._timer_seq = itertools.count()
+        self.needs_invocation = True
+        # Set when this execution is the target of another's chained invoke.
+        self.parent: tuple[str, str] | None = None
+        # Callback actions declared for this run (name -> actions), applied on creation.
+        self.callback_actions: Any = None
         self.payload_bytes: dict[str, int] = {}
         self.invocation_records: list[dict[str, Any]] = []
         # An EXECUTION SUCCEED/FAIL checkpointed by the SDK (results over the response limit).
@@ -100,16 +89,3 @@ class ExecutionRecord:
         raw = f"{self.invocation_id}:{self._token_seq}".encode()
         self.token = base64.b64encode(raw).decode()
         return self.token
-
-    def add_timer(self, when: float, description: str, fire: Callable[[], None]) -> Timer:
-        timer = Timer(when, next(self._timer_seq), description, fire)
-        heapq.heappush(self.timers, timer)
-        return timer
-
-    def next_timer(self) -> Timer | None:
-        while self.timers and self.timers[0].cancelled:
-            heapq.heappop(self.timers)
-        return self.timers[0] if self.timers else None
-
-    def pop_timer(self) -> Timer:
-        return heapq.heappop(self.timers)

@@ -1,19 +1,25 @@
 """``InMemoryDurableService``: the durable-execution API, in memory, on a virtual clock.
 
 It owns executions, applies checkpoints as the real service does, appends history as things
-happen, and keeps each execution's timers in a heap ordered by virtual time. Every lookup is
-a dict access or a heap operation; nothing scans all operations per checkpoint.
+happen, and keeps every timer in one heap ordered by virtual time. Executions that need an
+invocation (a timer fired, a callback was answered, an invoked target finished) wait in a
+FIFO queue for the runner. Every lookup is a dict access or a heap operation.
 """
 
 from __future__ import annotations
 
+import base64
+import collections
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from aws_durable_execution_sdk_python.lambda_service import (
+    CallbackDetails,
+    ChainedInvokeDetails,
     CheckpointOutput,
     CheckpointUpdatedExecutionState,
     DurableExecutionInvocationInput,
@@ -21,14 +27,16 @@ from aws_durable_execution_sdk_python.lambda_service import (
     ExecutionDetails,
     InitialExecutionState,
     Operation,
+    OperationAction,
     OperationStatus,
     OperationType,
     OperationUpdate,
     StateOutput,
 )
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
-from aws_durable_execution_sdk_python_testing._service.checkpoint import CheckpointProcessor
+from aws_durable_execution_sdk_python_testing._service.checkpoint import CheckpointProcessor, event
 from aws_durable_execution_sdk_python_testing._service.errors import (
+    CallbackTimeoutException,
     InvalidParameterValueException,
     ResourceNotFoundException,
 )
@@ -36,12 +44,12 @@ from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
     Limits,
-    Timer,
 )
 from aws_durable_execution_sdk_python_testing._service.history import (
     error_details,
     result_details,
 )
+from aws_durable_execution_sdk_python_testing._service.timers import Timer, TimerQueue
 
 __all__ = ["MAX_EXECUTION_TIMEOUT_SECONDS", "InMemoryDurableService"]
 
@@ -49,6 +57,32 @@ __all__ = ["MAX_EXECUTION_TIMEOUT_SECONDS", "InMemoryDurableService"]
 MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
 _REGION = "us-east-1"
 _ACCOUNT = "123456789012"
+
+_CLOSING = {
+    ExecutionStatus.SUCCEEDED: (OperationStatus.SUCCEEDED, "ExecutionSucceeded"),
+    ExecutionStatus.FAILED: (OperationStatus.FAILED, "ExecutionFailed"),
+    ExecutionStatus.TIMED_OUT: (OperationStatus.TIMED_OUT, "ExecutionTimedOut"),
+    ExecutionStatus.STOPPED: (OperationStatus.STOPPED, "ExecutionStopped"),
+}
+# How a finished target execution completes the caller's chained-invoke operation.
+_INVOKE_OUTCOME = {
+    ExecutionStatus.SUCCEEDED: (OperationStatus.SUCCEEDED, "Succeeded"),
+    ExecutionStatus.FAILED: (OperationStatus.FAILED, "Failed"),
+    ExecutionStatus.TIMED_OUT: (OperationStatus.TIMED_OUT, "TimedOut"),
+    ExecutionStatus.STOPPED: (OperationStatus.STOPPED, "Stopped"),
+}
+
+# start_chained_invoke asks this hook for the target: it returns the target execution's ARN,
+# or None when no function of that name exists.
+InvokeHook = Callable[[ExecutionRecord, Operation, str, str], "str | None"]
+CallbackHook = Callable[[ExecutionRecord, Operation], None]
+
+
+@attrs.define
+class _CallbackTimers:
+    timeout: Timer | None = None
+    heartbeat: Timer | None = None
+    heartbeat_seconds: int = 0
 
 
 class InMemoryDurableService:
@@ -58,7 +92,13 @@ class InMemoryDurableService:
         self.clock = clock or VirtualClock()
         self.limits = limits or Limits()
         self.executions: dict[str, ExecutionRecord] = {}
+        self.timers = TimerQueue()
+        self.ready: collections.deque[str] = collections.deque()
+        self.invoke_hook: InvokeHook | None = None
+        self.callback_hook: CallbackHook | None = None
         self._processors: dict[str, CheckpointProcessor] = {}
+        self._callbacks: dict[str, tuple[str, str]] = {}  # callback id -> (arn, operation id)
+        self._callback_timers: dict[str, _CallbackTimers] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -66,7 +106,7 @@ class InMemoryDurableService:
         self,
         function_name: str,
         execution_name: str,
-        input_payload: str,
+        input_payload: str | None,
         execution_timeout: int = MAX_EXECUTION_TIMEOUT_SECONDS,
         qualifier: str = "$LATEST",
     ) -> ExecutionRecord:
@@ -77,7 +117,13 @@ class InMemoryDurableService:
         )
         now = self.clock.now_datetime()
         record = ExecutionRecord(
-            arn, function_name, execution_name, invocation_id, now, input_payload, execution_timeout
+            arn,
+            function_name,
+            execution_name,
+            invocation_id,
+            now,
+            input_payload or "",
+            execution_timeout,
         )
         execution_op = Operation(
             operation_id=invocation_id,
@@ -92,13 +138,20 @@ class InMemoryDurableService:
             "ExecutionStarted",
             now,
             {
-                "Input": {"Payload": input_payload, "Truncated": False},
+                "Input": result_details(input_payload),
                 "ExecutionTimeout": execution_timeout,
             },
             execution_op,
         )
         self.executions[arn] = record
-        self._processors[arn] = CheckpointProcessor(record, self.clock, self.limits)
+        self._processors[arn] = CheckpointProcessor(record, self)
+        self.timers.add(
+            now.timestamp() + execution_timeout,
+            f"timeout of execution {execution_name}",
+            lambda: self.time_out(arn),
+            keeps_alive=False,
+        )
+        self.ready.append(arn)
         return record
 
     def get(self, arn: str) -> ExecutionRecord:
@@ -107,10 +160,26 @@ class InMemoryDurableService:
             raise ResourceNotFoundException(f"Execution not found: {arn}")
         return record
 
+    def mark_changed(self, record: ExecutionRecord, operation_id: str | None = None) -> None:
+        """Something the execution waits on changed: it needs another invocation."""
+        if operation_id is not None:
+            record.updated_operation_ids.add(operation_id)
+        if not record.needs_invocation and not record.is_terminal:
+            record.needs_invocation = True
+            self.ready.append(record.arn)
+
+    def next_ready(self) -> ExecutionRecord | None:
+        while self.ready:
+            record = self.executions[self.ready.popleft()]
+            if record.needs_invocation and not record.is_terminal:
+                return record
+        return None
+
     def begin_invocation(self, arn: str) -> DurableExecutionInvocationInput:
         """A fresh token and the first page of operations, as Lambda's invoke event carries."""
         record = self.get(arn)
         record.invoking = True
+        record.needs_invocation = False
         record.invocations += 1
         token = record.new_token()
         operations = list(record.operations.values())
@@ -135,14 +204,15 @@ class InMemoryDurableService:
         record = self.get(arn)
         record.invoking = False
         record.new_token()  # tokens of a finished invocation are stale from now on
+        now = self.clock.now_datetime()
         details: dict[str, Any] = {
             "StartTimestamp": start,
-            "EndTimestamp": self.clock.now_datetime(),
+            "EndTimestamp": now,
             "RequestId": request_id,
         }
         if error is not None:
             details["Error"] = error_details(error)
-        record.history.append("InvocationCompleted", self.clock.now_datetime(), details)
+        record.history.append("InvocationCompleted", now, details)
         record.invocation_records.append(details)
 
     def succeed(self, arn: str, result: str | None) -> None:
@@ -156,10 +226,17 @@ class InMemoryDurableService:
         if record.is_terminal:
             return
         error = ErrorObject(
-            f"Execution timed out after {record.execution_timeout} seconds",
-            "ExecutionTimedOut",
+            f"Execution timed out after {record.execution_timeout} seconds", "ExecutionTimedOut"
         )
         self._close(arn, ExecutionStatus.TIMED_OUT, error=error, termination_reason="TIMED_OUT")
+
+    def stop(self, arn: str, error: ErrorObject | None = None) -> None:
+        """``StopDurableExecution``."""
+        record = self.get(arn)
+        if record.is_terminal:
+            raise InvalidParameterValueException(f"execution {arn} has already ended")
+        error = error or ErrorObject("Execution stopped", "ExecutionStopped")
+        self._close(arn, ExecutionStatus.STOPPED, error=error, termination_reason="STOPPED")
 
     def _close(
         self,
@@ -177,58 +254,247 @@ class InMemoryDurableService:
         record.error = error
         record.termination_reason = termination_reason
         record.end = now
-        record.timers.clear()
-        op_status = {
-            ExecutionStatus.SUCCEEDED: OperationStatus.SUCCEEDED,
-            ExecutionStatus.FAILED: OperationStatus.FAILED,
-            ExecutionStatus.TIMED_OUT: OperationStatus.TIMED_OUT,
-            ExecutionStatus.STOPPED: OperationStatus.STOPPED,
-        }[status]
-        execution_op = record.operations[record.invocation_id]
-        record.operations[record.invocation_id] = attrs.evolve(
-            execution_op, status=op_status, end_timestamp=now
+        op_status, event_type = _CLOSING[status]
+        execution_op = attrs.evolve(
+            record.operations[record.invocation_id], status=op_status, end_timestamp=now
         )
-        if status is ExecutionStatus.SUCCEEDED:
-            details: dict[str, Any] = {"Result": result_details(result)}
-        else:
-            details = {"Error": error_details(error)}
-        event = {
-            ExecutionStatus.SUCCEEDED: "ExecutionSucceeded",
-            ExecutionStatus.FAILED: "ExecutionFailed",
-            ExecutionStatus.TIMED_OUT: "ExecutionTimedOut",
-            ExecutionStatus.STOPPED: "ExecutionStopped",
-        }[status]
-        record.history.append(event, now, details, record.operations[record.invocation_id])
+        record.operations[record.invocation_id] = execution_op
+        details: dict[str, Any] = (
+            {"Result": result_details(result)}
+            if status is ExecutionStatus.SUCCEEDED
+            else {"Error": error_details(error)}
+        )
+        record.history.append(event_type, now, details, execution_op)
+        for op in record.operations.values():
+            if op.operation_type is OperationType.CALLBACK:
+                self._disarm_callback(op)
+        if record.parent is not None:
+            self._complete_invoke(record)
 
     # -- timers --------------------------------------------------------------------------
 
-    def next_timer(self, arn: str) -> Timer | None:
-        return self.get(arn).next_timer()
-
-    def fire_next_timers(self, arn: str) -> list[Timer]:
+    def fire_next_timers(self) -> list[Timer]:
         """Jump the clock to the earliest timer and fire every timer due by then.
 
-        The execution timeout is not a timer: a run with nothing left to wait for must fail
-        at once as stuck, not sleep a virtual year into a timeout.
+        Returns nothing when no timer can make progress (only execution timeouts remain):
+        the caller reports the run as stuck rather than sleeping into a timeout.
         """
-        record = self.get(arn)
-        first = record.next_timer()
-        if first is None:
+        if not self.timers.has_progress:
             return []
-        deadline = record.start.timestamp() + record.execution_timeout
-        if first.when > deadline:
-            self.clock.advance_to(deadline)
-            self.time_out(arn)
+        first = self.timers.peek()
+        if first is None:
             return []
         self.clock.advance_to(first.when)
         fired = []
-        while (timer := record.next_timer()) is not None and timer.when <= first.when:
-            record.pop_timer()
+        while (timer := self.timers.peek()) is not None and timer.when <= first.when:
+            self.timers.pop()
             timer.fire()
             fired.append(timer)
-            if record.is_terminal:
-                break
         return fired
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    def new_callback_id(self, record: ExecutionRecord, operation_id: str) -> str:
+        raw = f"{record.invocation_id}:{operation_id}:{uuid.uuid4().hex[:8]}".encode()
+        callback_id = base64.b64encode(raw).decode()
+        self._callbacks[callback_id] = (record.arn, operation_id)
+        return callback_id
+
+    def after_apply(self, record: ExecutionRecord, op: Operation, update: OperationUpdate) -> None:
+        """Side effects of an applied update that outlive the checkpoint call."""
+        if op.operation_type is OperationType.CALLBACK and update.action is OperationAction.START:
+            options = update.callback_options
+            timers = _CallbackTimers(
+                heartbeat_seconds=options.heartbeat_timeout_seconds if options else 0
+            )
+            now = self.clock.now()
+            callback_id = op.callback_details.callback_id if op.callback_details else ""
+            if options is not None and options.timeout_seconds > 0:
+                timers.timeout = self.timers.add(
+                    now + options.timeout_seconds,
+                    f"timeout of callback {op.name or op.operation_id}",
+                    lambda: self._time_out_callback(
+                        callback_id, "Callback.Timeout", "Callback timed out"
+                    ),
+                )
+            self._callback_timers[callback_id] = timers
+            self._arm_heartbeat(callback_id)
+            if self.callback_hook is not None:
+                self.callback_hook(record, op)
+
+    def _arm_heartbeat(self, callback_id: str) -> None:
+        timers = self._callback_timers.get(callback_id)
+        if timers is None or timers.heartbeat_seconds <= 0:
+            return
+        self.timers.cancel(timers.heartbeat)
+        timers.heartbeat = self.timers.add(
+            self.clock.now() + timers.heartbeat_seconds,
+            "heartbeat timeout of a callback",
+            lambda: self._time_out_callback(
+                callback_id, "Callback.Heartbeat", "Callback timed out on heartbeat"
+            ),
+        )
+
+    def _disarm_callback(self, op: Operation) -> None:
+        callback_id = op.callback_details.callback_id if op.callback_details else ""
+        timers = self._callback_timers.pop(callback_id, None)
+        if timers is not None:
+            self.timers.cancel(timers.timeout)
+            self.timers.cancel(timers.heartbeat)
+
+    def _open_callback(self, callback_id: str) -> tuple[ExecutionRecord, Operation]:
+        where = self._callbacks.get(callback_id)
+        if where is None:
+            raise ResourceNotFoundException(f"Callback not found: {callback_id}")
+        record = self.get(where[0])
+        op = record.operations[where[1]]
+        if op.status is OperationStatus.TIMED_OUT:
+            raise CallbackTimeoutException(f"Callback {callback_id} has timed out")
+        if record.is_terminal:
+            raise InvalidParameterValueException(
+                f"Callback {callback_id} is closed: its execution has ended"
+            )
+        if op.status is not OperationStatus.STARTED:
+            raise InvalidParameterValueException(
+                f"Callback {callback_id} is already {op.status.value}"
+            )
+        return record, op
+
+    def _finish_callback(
+        self,
+        record: ExecutionRecord,
+        op: Operation,
+        status: OperationStatus,
+        suffix: str,
+        details: dict[str, Any],
+        result: str | None = None,
+        error: ErrorObject | None = None,
+    ) -> None:
+        callback = op.callback_details or CallbackDetails()
+        op = attrs.evolve(
+            op,
+            status=status,
+            end_timestamp=self.clock.now_datetime(),
+            callback_details=CallbackDetails(callback.callback_id, result, error),
+        )
+        record.operations[op.operation_id] = op
+        self._disarm_callback(op)
+        event(record, op, suffix, details, self.clock.now_datetime())
+        self.mark_changed(record, op.operation_id)
+
+    def send_callback_success(self, callback_id: str, result: str | None) -> None:
+        record, op = self._open_callback(callback_id)
+        self._finish_callback(
+            record,
+            op,
+            OperationStatus.SUCCEEDED,
+            "Succeeded",
+            {"Result": result_details(result)},
+            result=result,
+        )
+
+    def send_callback_failure(self, callback_id: str, error: ErrorObject | None) -> None:
+        record, op = self._open_callback(callback_id)
+        error = error or ErrorObject()
+        self._finish_callback(
+            record,
+            op,
+            OperationStatus.FAILED,
+            "Failed",
+            {"Error": error_details(error)},
+            error=error,
+        )
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        self._open_callback(callback_id)
+        self._arm_heartbeat(callback_id)
+
+    def _time_out_callback(self, callback_id: str, error_type: str, message: str) -> None:
+        where = self._callbacks.get(callback_id)
+        if where is None:
+            return
+        record = self.get(where[0])
+        op = record.operations[where[1]]
+        if op.status is not OperationStatus.STARTED or record.is_terminal:
+            return
+        error = ErrorObject(message, error_type)
+        self._finish_callback(
+            record,
+            op,
+            OperationStatus.TIMED_OUT,
+            "TimedOut",
+            {"Error": error_details(error)},
+            error=error,
+        )
+
+    def callback_owner(self, callback_id: str) -> tuple[str, str] | None:
+        return self._callbacks.get(callback_id)
+
+    # -- chained invokes -----------------------------------------------------------------
+
+    def start_chained_invoke(
+        self,
+        record: ExecutionRecord,
+        op: Operation,
+        function_name: str,
+        payload: str | None,
+        tenant_id: str | None,
+    ) -> str | None:
+        target_arn = (
+            self.invoke_hook(record, op, function_name, payload or "null")
+            if self.invoke_hook is not None
+            else None
+        )
+        if target_arn is None:
+            error = ErrorObject(
+                f"Function not found: {function_name}. Register the target on the test runner "
+                f"with runner.register_durable_function({function_name!r}, handler) or "
+                f"runner.register_function({function_name!r}, func).",
+                "ResourceNotFoundException",
+            )
+            self.timers.add(
+                self.clock.now(),
+                f"failure of chained invoke {op.name or op.operation_id}",
+                lambda: self._finish_invoke(
+                    record, op.operation_id, OperationStatus.FAILED, "Failed", error=error
+                ),
+            )
+        return target_arn
+
+    def _complete_invoke(self, target: ExecutionRecord) -> None:
+        assert target.parent is not None
+        parent_arn, operation_id = target.parent
+        parent = self.get(parent_arn)
+        status, suffix = _INVOKE_OUTCOME[target.status]
+        self._finish_invoke(parent, operation_id, status, suffix, target.result, target.error)
+
+    def _finish_invoke(
+        self,
+        record: ExecutionRecord,
+        operation_id: str,
+        status: OperationStatus,
+        suffix: str,
+        result: str | None = None,
+        error: ErrorObject | None = None,
+    ) -> None:
+        op = record.operations.get(operation_id)
+        if op is None or op.status is not OperationStatus.STARTED or record.is_terminal:
+            return
+        now = self.clock.now_datetime()
+        op = attrs.evolve(
+            op,
+            status=status,
+            end_timestamp=now,
+            chained_invoke_details=ChainedInvokeDetails(result, error),
+        )
+        record.operations[operation_id] = op
+        details = (
+            {"Result": result_details(result)}
+            if status is OperationStatus.SUCCEEDED
+            else {"Error": error_details(error)}
+        )
+        event(record, op, suffix, details, now)
+        self.mark_changed(record, operation_id)
 
     # -- the API the SDK calls -----------------------------------------------------------
 
@@ -268,8 +534,7 @@ class InMemoryDurableService:
         operations = list(record.operations.values())
         if start < 0 or start > len(operations):
             raise InvalidParameterValueException(f"Invalid marker: {marker!r}")
-        size = max(1, min(max_items, 1000))
-        end = start + size
+        end = start + max(1, min(max_items, 1000))
         return StateOutput(operations[start:end], str(end) if end < len(operations) else None)
 
     def get_execution_history(
@@ -280,7 +545,7 @@ class InMemoryDurableService:
         marker: str | None = None,
         reverse_order: bool = False,
     ) -> dict[str, Any]:
-        """``GetDurableExecutionHistory``'s response, paged by event id."""
+        """``GetDurableExecutionHistory``'s response, paged by position."""
         record = self.get(arn)
         events = record.history.events
         if reverse_order:
@@ -293,7 +558,7 @@ class InMemoryDurableService:
                 raise InvalidParameterValueException(f"Invalid marker: {marker!r}") from None
         page = events[start : start + max(1, max_items)]
         out: dict[str, Any] = {
-            "Events": [_redact(e) if not include_execution_data else e for e in page]
+            "Events": [e if include_execution_data else _redact(e) for e in page]
         }
         if start + len(page) < len(events):
             out["NextMarker"] = str(start + len(page))

@@ -1,0 +1,227 @@
+"""One invocation of a function, and what its outcome does to the execution.
+
+A durable handler gets the invocation input with the in-memory service client; a plain
+Lambda handler (a chained-invoke target registered with ``register_function``) gets the
+JSON payload. Exceptions escaping a handler are invocation failures (ruling 2), and a
+``BaseException`` is a crash of the runtime (ruling 15): both are recorded on
+``InvocationCompleted`` and the function is invoked again, up to the retry budget.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import attrs
+
+from aws_durable_execution_sdk_python.exceptions import termination_reason_for
+from aws_durable_execution_sdk_python.execution import (
+    DurableExecutionInvocationInputWithClient,
+    DurableExecutionInvocationOutput,
+)
+from aws_durable_execution_sdk_python.lambda_service import (
+    DurableServiceClient,
+    ErrorObject,
+    InvocationStatus,
+    OperationStatus,
+    OperationType,
+)
+from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord
+from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
+
+__all__ = ["Function", "LambdaContext", "invoke"]
+
+
+@attrs.frozen
+class Function:
+    """A function the runner can invoke: a durable handler, or a plain Lambda handler."""
+
+    handler: Callable[..., Any]
+    durable: bool = True
+
+
+class LambdaContext:
+    """What the Lambda runtime passes as the second handler argument, faked."""
+
+    def __init__(self, function_arn: str, function_name: str, request_id: str) -> None:
+        self.aws_request_id = request_id
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function_arn
+        self.memory_limit_in_mb = 128
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self.tenant_id: str | None = None
+        self.client_context: Any = None
+        self.identity: Any = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+    def log(self, message: str) -> None:
+        """The runtime's own log sink; discarded locally."""
+
+
+def invoke(
+    service: InMemoryDurableService,
+    client: DurableServiceClient,
+    record: ExecutionRecord,
+    function: Function,
+    environment: Callable[[], AbstractContextManager[Any]],
+    invocation_retries: int,
+) -> None:
+    """Invoke ``function`` once for ``record`` and apply the outcome."""
+    invocation = service.begin_invocation(record.arn)
+    request_id = str(uuid.uuid4())
+    context = LambdaContext(
+        record.arn.split("/durable-execution/", 1)[0], record.function_name, request_id
+    )
+    started = service.clock.now_datetime()
+    try:
+        with environment():
+            if function.durable:
+                event = DurableExecutionInvocationInputWithClient(
+                    invocation.durable_execution_arn,
+                    invocation.checkpoint_token,
+                    invocation.initial_execution_state,
+                    updated_operation_ids=invocation.updated_operation_ids,
+                    service_client=client,
+                )
+                output = DurableExecutionInvocationOutput.from_dict(
+                    function.handler(event, context)
+                )
+            else:
+                value = function.handler(_payload(record.input_payload), context)
+                output = DurableExecutionInvocationOutput(
+                    InvocationStatus.SUCCEEDED, result=json.dumps(value)
+                )
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except Exception as error:
+        if not function.durable:  # a plain function's exception is its result
+            service.end_invocation(record.arn, started, request_id)
+            _finish(service, record, ErrorObject.from_exception(error))
+            return
+        _failed(
+            service,
+            record,
+            started,
+            request_id,
+            ErrorObject.from_exception(error),
+            invocation_retries,
+        )
+        return
+    except BaseException as error:
+        _failed(service, record, started, request_id, _crash(error, request_id), invocation_retries)
+        return
+    service.end_invocation(record.arn, started, request_id)
+    _apply(service, record, output, invocation_retries)
+
+
+def _payload(text: str) -> Any:
+    if not text:
+        return None
+    return json.loads(text)
+
+
+def _crash(error: BaseException, request_id: str) -> ErrorObject:
+    code = getattr(error, "code", 1)
+    return ErrorObject(
+        f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
+        "Runtime.ExitError",
+    )
+
+
+def _failed(
+    service: InMemoryDurableService,
+    record: ExecutionRecord,
+    started: Any,
+    request_id: str,
+    error: ErrorObject,
+    retries: int,
+) -> None:
+    if not record.is_terminal:
+        service.end_invocation(record.arn, started, request_id, error)
+    _count_failure(service, record, error, retries)
+
+
+def _count_failure(
+    service: InMemoryDurableService, record: ExecutionRecord, error: ErrorObject, retries: int
+) -> None:
+    record.failed_invocations += 1
+    if record.is_terminal:
+        return
+    if record.failed_invocations > retries:
+        service.fail(record.arn, error, "INVOCATION_ERROR")
+    else:
+        service.mark_changed(record)  # Lambda invokes again
+
+
+def _finish(service: InMemoryDurableService, record: ExecutionRecord, error: ErrorObject) -> None:
+    service.fail(record.arn, error, termination_reason_for(error.type).value)
+
+
+def _apply(
+    service: InMemoryDurableService,
+    record: ExecutionRecord,
+    output: DurableExecutionInvocationOutput,
+    retries: int,
+) -> None:
+    if record.is_terminal:
+        return  # stopped or timed out while the handler ran: its output is ignored
+    checkpointed = record.checkpointed_outcome
+    if output.status is InvocationStatus.SUCCEEDED:
+        result = output.result
+        if checkpointed is not None and checkpointed.payload is not None:
+            result = checkpointed.payload
+        service.succeed(record.arn, result)
+    elif output.status is InvocationStatus.FAILED:
+        error = output.error
+        if error is None and checkpointed is not None:
+            error = checkpointed.error
+        _finish(
+            service, record, error or ErrorObject("the handler reported FAILED without an error")
+        )
+    elif output.status is InvocationStatus.PENDING and has_pending_work(record):
+        record.failed_invocations = 0
+    else:
+        reason = (
+            "the handler returned PENDING but no operation is pending"
+            if output.status is InvocationStatus.PENDING
+            else f"invalid invocation status {output.status}"
+        )
+        _count_failure(service, record, ErrorObject(reason, "InvalidOutput"), retries)
+
+
+def has_pending_work(record: ExecutionRecord) -> bool:
+    return any(_pending(op.operation_type, op.status) for op in record.operations.values())
+
+
+def _pending(kind: OperationType, status: OperationStatus) -> bool:
+    if status in (OperationStatus.PENDING, OperationStatus.READY):
+        return True
+    return status is OperationStatus.STARTED and kind in (
+        OperationType.WAIT,
+        OperationType.CALLBACK,
+        OperationType.CHAINED_INVOKE,
+    )
+
+
+def iter_waiting(record: ExecutionRecord) -> Iterator[str]:
+    """What a stuck execution waits for, each with the call that would resolve it."""
+    for op in record.operations.values():
+        if op.status is not OperationStatus.STARTED:
+            continue
+        label = f"{op.name!r}" if op.name else f"id {op.operation_id}"
+        if op.operation_type is OperationType.CALLBACK:
+            callback_id = op.callback_details.callback_id if op.callback_details else "?"
+            yield (
+                f"callback {label} (callback_id {callback_id!r}): answer it with "
+                "runner.send_callback_success/failure(callback_id, ...) after run_async(), "
+                "or declare run(callbacks={name: value})"
+            )
+        elif op.operation_type is OperationType.CHAINED_INVOKE:
+            yield f"chained invoke {label}: its target execution has not finished"

@@ -1,0 +1,69 @@
+"""The service's timers: one heap for all executions, ordered by virtual time.
+
+Timers that make progress (a wait ends, a retry is due, a callback times out, a scheduled
+callback answer) keep a run alive; execution timeouts do not: with only timeouts left an
+execution waits for something nothing will deliver, and the runner reports it at once
+instead of sleeping a virtual year.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+
+import attrs
+
+__all__ = ["Timer", "TimerQueue"]
+
+
+@attrs.define(order=True)
+class Timer:
+    when: float
+    seq: int
+    description: str = attrs.field(order=False)
+    fire: Callable[[], None] = attrs.field(order=False, repr=False)
+    keeps_alive: bool = attrs.field(default=True, order=False)
+    cancelled: bool = attrs.field(default=False, order=False)
+
+
+class TimerQueue:
+    def __init__(self) -> None:
+        self._heap: list[Timer] = []
+        self._seq = itertools.count()
+        self._live = 0  # timers that keep a run alive, not yet fired or cancelled
+
+    def add(
+        self, when: float, description: str, fire: Callable[[], None], *, keeps_alive: bool = True
+    ) -> Timer:
+        timer = Timer(when, next(self._seq), description, fire, keeps_alive)
+        heapq.heappush(self._heap, timer)
+        if keeps_alive:
+            self._live += 1
+        return timer
+
+    def cancel(self, timer: Timer | None) -> None:
+        if timer is None or timer.cancelled:
+            return
+        timer.cancelled = True
+        if timer.keeps_alive:
+            self._live -= 1
+
+    @property
+    def has_progress(self) -> bool:
+        return self._live > 0
+
+    def peek(self) -> Timer | None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0] if self._heap else None
+
+    def pop(self) -> Timer:
+        timer = heapq.heappop(self._heap)
+        if timer.keeps_alive and not timer.cancelled:
+            self._live -= 1
+        timer.cancelled = True
+        return timer
+
+    def pending(self) -> list[Timer]:
+        return sorted(t for t in self._heap if not t.cancelled)
