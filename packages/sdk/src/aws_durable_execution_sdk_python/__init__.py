@@ -1,14 +1,16 @@
 """Durable functions for AWS Lambda: long-running, failure-proof workflows as plain Python."""
 
+from aws_durable_execution_sdk_python._concurrency.batch import BatchResult
 from aws_durable_execution_sdk_python._context import DurableContext
 from aws_durable_execution_sdk_python._decorators import (
+    durable_parallel_branch,
     durable_step,
     durable_wait_for_callback,
     durable_with_child_context,
 )
 from aws_durable_execution_sdk_python._execution import durable_execution
 from aws_durable_execution_sdk_python._operations.callback import Callback
-from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.config import Duration, ParallelBranch
 from aws_durable_execution_sdk_python.exceptions import (
     CallbackError,
     CallbackExternalError,
@@ -36,6 +38,7 @@ from aws_durable_execution_sdk_python.types import StepContext
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchResult",
     "Callback",
     "CallbackError",
     "CallbackExternalError",
@@ -51,6 +54,7 @@ __all__ = [
     "InvocationError",
     "InvokeError",
     "NonDeterministicExecutionError",
+    "ParallelBranch",
     "SerDesError",
     "StepContext",
     "StepError",
@@ -62,6 +66,7 @@ __all__ = [
     "WithRetryConfig",
     "__version__",
     "durable_execution",
+    "durable_parallel_branch",
     "durable_step",
     "durable_wait_for_callback",
     "durable_with_child_context",

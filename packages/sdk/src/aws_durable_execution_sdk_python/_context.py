@@ -6,9 +6,12 @@ operation its identifier from this context's position, and calls the operation f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from aws_durable_execution_sdk_python._concurrency.batch import BatchResult
+from aws_durable_execution_sdk_python._concurrency.executor import BatchSettings, Unit, run_batch
 from aws_durable_execution_sdk_python._decorators import original_name
 from aws_durable_execution_sdk_python._model.enums import OperationSubType
 from aws_durable_execution_sdk_python._operations.callback import Callback, create_callback
@@ -26,6 +29,9 @@ from aws_durable_execution_sdk_python.config import (
     ChildConfig,
     Duration,
     InvokeConfig,
+    MapConfig,
+    ParallelBranch,
+    ParallelConfig,
     StepConfig,
     WaitForCallbackConfig,
 )
@@ -35,6 +41,7 @@ from aws_durable_execution_sdk_python.exceptions import (
     CallbackSubmitterError,
     CallbackTimeoutError,
     ChildContextError,
+    OrphanedChildException,
     ValidationError,
 )
 from aws_durable_execution_sdk_python.identifier import (
@@ -53,6 +60,7 @@ from aws_durable_execution_sdk_python.waits import WaitForConditionConfig
 __all__ = ["DurableContext"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class DurableContext:
@@ -64,11 +72,17 @@ class DurableContext:
         lambda_context: Any = None,
         parent_id: str | None = None,
         logger: Logger | None = None,
+        *,
+        id_prefix: str | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.state = state
         self.lambda_context = lambda_context
         self._parent_id = parent_id
-        self._ids = OperationIdSequence(parent_id)
+        # Ids are prefixed with the owning operation's id; for a FLAT map item that is the
+        # item's id while ParentId stays the map's.
+        self._ids = OperationIdSequence(id_prefix or parent_id)
+        self._stop = stop
         self._base_logger = logger or Logger(extra={"executionArn": state.durable_execution_arn})
         self._logger = self._base_logger.with_extra(parentId=parent_id).with_is_replaying(
             self.is_replaying
@@ -88,10 +102,29 @@ class DurableContext:
         return self._ids.peek_id() in self.state.replayed_ids
 
     def _identifier(self, sub_type: OperationSubType, name: str | None) -> OperationIdentifier:
+        if self._stop is not None and self._stop.is_set():
+            raise OrphanedChildException(
+                "the map or parallel this item belongs to has already completed",
+                self._parent_id,
+            )
         return OperationIdentifier(self._ids.next_id(), sub_type, self._parent_id, name)
 
     def _child(self, operation_id: str) -> DurableContext:
-        return DurableContext(self.state, self.lambda_context, operation_id, self._base_logger)
+        return DurableContext(
+            self.state, self.lambda_context, operation_id, self._base_logger, stop=self._stop
+        )
+
+    def _batch_child(
+        self, operation_id: str, parent_id: str | None, stop: threading.Event | None
+    ) -> DurableContext:
+        return DurableContext(
+            self.state,
+            self.lambda_context,
+            parent_id or operation_id,
+            self._base_logger,
+            id_prefix=operation_id,
+            stop=stop or self._stop,
+        )
 
     def step(
         self,
@@ -252,6 +285,100 @@ class DurableContext:
         name = check_name(name, "wait_for_condition")
         identifier = self._identifier(OperationSubType.WAIT_FOR_CONDITION, name)
         return run_wait_for_condition(self.state, identifier, check, config, self._logger)
+
+    def map(
+        self,
+        inputs: Sequence[U],
+        func: Callable[[DurableContext, U, int, Sequence[U]], T],
+        name: str | None = None,
+        config: MapConfig[U] | None = None,
+    ) -> BatchResult[T]:
+        """Run ``func(child_context, item, index, items)`` for every item, each in its own
+        child context, at most ``config.max_concurrency`` at a time.
+
+        Item failures do not raise: inspect the ``BatchResult`` or call ``throw_if_error()``.
+
+        Raises:
+            ValidationError: bad arguments or a completion config the items cannot meet.
+        """
+        if isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
+            raise ValidationError(f"map(inputs={inputs!r}): expected a sequence of items")
+        check_callable(func, "map")
+        name = check_name(name, "map") or original_name(func)
+        if config is not None and not isinstance(config, MapConfig):
+            raise ValidationError(f"map(config={config!r}): expected a MapConfig")
+        config = config or MapConfig()
+        config.completion_config.validate_for_total(len(inputs))
+        items = list(inputs)
+        namer = config.item_namer
+        units = [
+            Unit(
+                index,
+                check_name(namer(item, index), "map item_namer") if namer else f"map-item-{index}",
+                _map_item(func, item, index, items),
+            )
+            for index, item in enumerate(items)
+        ]
+        settings = BatchSettings(
+            "Map",
+            OperationSubType.MAP_ITERATION,
+            config.max_concurrency,
+            config.completion_config,
+            config.serdes,
+            config.item_serdes,
+            config.summary_generator,
+            config.nesting_type,
+        )
+        identifier = self._identifier(OperationSubType.MAP, name)
+        return run_batch(self.state, identifier, units, settings, self._batch_child)
+
+    def parallel(
+        self,
+        functions: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> BatchResult[T]:
+        """Run each branch in its own child context, at most ``max_concurrency`` at a time.
+
+        Raises:
+            ValidationError: a branch is not callable, or the config is invalid.
+        """
+        if isinstance(functions, str | bytes) or not isinstance(functions, Sequence):
+            raise ValidationError(f"parallel(functions={functions!r}): expected a sequence")
+        for index, branch in enumerate(functions):
+            check_callable(branch, "parallel", f"functions[{index}]")
+        name = check_name(name, "parallel")
+        if config is not None and not isinstance(config, ParallelConfig):
+            raise ValidationError(f"parallel(config={config!r}): expected a ParallelConfig")
+        config = config or ParallelConfig()
+        config.completion_config.validate_for_total(len(functions))
+        units = []
+        for index, branch in enumerate(functions):
+            branch_name = branch.name if isinstance(branch, ParallelBranch) else None
+            if branch_name is None:
+                branch_name = f"parallel-branch-{index}"
+            units.append(Unit(index, branch_name or None, branch))
+        settings = BatchSettings(
+            "Parallel",
+            OperationSubType.PARALLEL_BRANCH,
+            config.max_concurrency,
+            config.completion_config,
+            config.serdes,
+            config.item_serdes,
+            config.summary_generator,
+            config.nesting_type,
+        )
+        identifier = self._identifier(OperationSubType.PARALLEL, name)
+        return run_batch(self.state, identifier, units, settings, self._batch_child)
+
+
+def _map_item(
+    func: Callable[[DurableContext, U, int, Sequence[U]], T], item: U, index: int, items: list[U]
+) -> Callable[[DurableContext], T]:
+    def run(child: DurableContext) -> T:
+        return func(child, item, index, items)
+
+    return run
 
 
 def _callback_failure(

@@ -6,9 +6,15 @@ import functools
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from aws_durable_execution_sdk_python.config import ParallelBranch
 from aws_durable_execution_sdk_python.types import StepContext
 
-__all__ = ["durable_step", "durable_wait_for_callback", "durable_with_child_context"]
+__all__ = [
+    "durable_parallel_branch",
+    "durable_step",
+    "durable_wait_for_callback",
+    "durable_with_child_context",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -59,3 +65,21 @@ def durable_wait_for_callback(func: Callable[..., T]) -> Callable[..., Callable[
 def original_name(func: Any) -> str | None:
     name = getattr(func, "_original_name", None)
     return name if isinstance(name, str) and name else None
+
+
+def durable_parallel_branch(
+    name: str | None = None,
+) -> Callable[[Callable[..., T]], Callable[..., ParallelBranch[T]]]:
+    """``@durable_parallel_branch(name="a") def b(ctx, x)``: ``b(x)`` is a named branch."""
+
+    def decorator(func: Callable[..., T]) -> Callable[..., ParallelBranch[T]]:
+        @functools.wraps(func)
+        def bind(*args: Any, **kwargs: Any) -> ParallelBranch[T]:
+            def branch(context: Any) -> T:
+                return func(context, *args, **kwargs)
+
+            return ParallelBranch(branch, name)
+
+        return bind
+
+    return decorator

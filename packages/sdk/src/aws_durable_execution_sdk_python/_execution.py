@@ -22,6 +22,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+import attrs
+
 from aws_durable_execution_sdk_python._context import DurableContext
 from aws_durable_execution_sdk_python._model.enums import (
     InvocationStatus,
@@ -151,13 +153,32 @@ def _failure_outcome(
     return _checkpoint_if_too_large(state, output)
 
 
+def stack_trace(error: BaseException) -> list[str]:
+    """Frames of the error and of its causes, where it was first raised first.
+
+    One entry for each ``File ...`` line and one for each source line, as the seed's error
+    response shows them. A failed operation's cause is the exception the user code raised.
+    """
+    chain = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__
+    lines: list[str] = []
+    for exc in reversed(chain):
+        for frame in traceback.extract_tb(exc.__traceback__):
+            lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+            if frame.line:
+                lines.append(f"    {frame.line}")
+    return lines
+
+
 def _failed(error: BaseException) -> DurableExecutionInvocationOutput:
     recorded = ErrorObject.from_exception(error)
-    if recorded.stack_trace is None and error.__traceback__ is not None:
-        trace = traceback.format_tb(error.__traceback__)
-        recorded = ErrorObject(
-            recorded.message, recorded.type, recorded.data, [line.rstrip("\n") for line in trace]
-        )
+    if recorded.stack_trace is None:
+        recorded = attrs.evolve(recorded, stack_trace=stack_trace(error))
     return DurableExecutionInvocationOutput(InvocationStatus.FAILED, error=recorded)
 
 

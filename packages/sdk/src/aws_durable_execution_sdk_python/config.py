@@ -22,10 +22,15 @@ if TYPE_CHECKING:
 __all__ = [
     "CallbackConfig",
     "ChildConfig",
+    "CompletionConfig",
     "Duration",
     "InvokeConfig",
     "JitterStrategy",
+    "MapConfig",
+    "NestingType",
     "Numeric",
+    "ParallelBranch",
+    "ParallelConfig",
     "StepConfig",
     "StepSemantics",
     "WaitForCallbackConfig",
@@ -228,3 +233,147 @@ class ChildConfig(Generic[T]):
     sub_type: Any = None
     summary_generator: Callable[[Any], str] | None = None
     is_virtual: bool = False
+
+
+class NestingType(enum.Enum):
+    """NESTED: a CONTEXT operation per item/branch; FLAT: none (fewer operations)."""
+
+    NESTED = "NESTED"
+    FLAT = "FLAT"
+
+
+def _optional_int(owner: str, name: str, value: object, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(
+            f"{owner}({name}={value!r}): expected None or an int of at least {minimum}"
+        )
+    return value
+
+
+@attrs.frozen(init=False)
+class CompletionConfig:
+    """When a map or parallel is done: enough successes, or too many failures.
+
+    All three ``None`` means fail fast: stop scheduling at the first failure.
+    """
+
+    min_successful: int | None
+    tolerated_failure_count: int | None
+    tolerated_failure_percentage: float | None
+
+    def __init__(
+        self,
+        min_successful: int | None = None,
+        tolerated_failure_count: int | None = None,
+        tolerated_failure_percentage: Numeric | None = None,
+    ) -> None:
+        owner = "CompletionConfig"
+        percentage = tolerated_failure_percentage
+        if percentage is not None:
+            if isinstance(percentage, bool) or not isinstance(percentage, int | float):
+                raise ValidationError(
+                    f"{owner}(tolerated_failure_percentage={percentage!r}): expected a number"
+                )
+            if math.isnan(percentage) or not 0 <= percentage <= 100:
+                raise ValidationError(
+                    f"{owner}(tolerated_failure_percentage={percentage!r}): must be within 0..100"
+                )
+        self.__attrs_init__(
+            _optional_int(owner, "min_successful", min_successful, 1),
+            _optional_int(owner, "tolerated_failure_count", tolerated_failure_count, 0),
+            None if percentage is None else float(percentage),
+        )
+
+    @classmethod
+    def first_successful(cls) -> CompletionConfig:
+        return cls(min_successful=1)
+
+    @classmethod
+    def all_completed(cls) -> CompletionConfig:
+        return cls(tolerated_failure_percentage=100)
+
+    @classmethod
+    def all_successful(cls) -> CompletionConfig:
+        return cls(tolerated_failure_count=0, tolerated_failure_percentage=0)
+
+    def validate_for_total(self, total: int) -> None:
+        if self.min_successful is not None and self.min_successful > total:
+            raise ValidationError(
+                f"CompletionConfig(min_successful={self.min_successful}) cannot be reached with "
+                f"{total} items"
+            )
+
+
+def _max_concurrency(owner: str) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: Any, _attribute: Any, value: Any) -> None:
+        _optional_int(owner, "max_concurrency", value, 1)
+
+    return check
+
+
+def _completion(owner: str) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: Any, _attribute: Any, value: Any) -> None:
+        if not isinstance(value, CompletionConfig):
+            raise ValidationError(
+                f"{owner}(completion_config={value!r}): expected a CompletionConfig"
+            )
+
+    return check
+
+
+def _nesting(owner: str) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: Any, _attribute: Any, value: Any) -> None:
+        if not isinstance(value, NestingType):
+            raise ValidationError(f"{owner}(nesting_type={value!r}): expected a NestingType")
+
+    return check
+
+
+@attrs.frozen
+class ParallelConfig:
+    """Concurrency, completion policy, serdes and nesting of a ``parallel``."""
+
+    max_concurrency: int | None = attrs.field(
+        default=None, validator=_max_concurrency("ParallelConfig")
+    )
+    completion_config: CompletionConfig = attrs.field(
+        factory=CompletionConfig.all_successful, validator=_completion("ParallelConfig")
+    )
+    serdes: SerDes[Any] | None = None
+    item_serdes: SerDes[Any] | None = None
+    summary_generator: Callable[[Any], str] | None = None
+    nesting_type: NestingType = attrs.field(
+        default=NestingType.NESTED, validator=_nesting("ParallelConfig")
+    )
+
+
+@attrs.frozen
+class MapConfig(Generic[T]):
+    """Concurrency, completion policy (fail fast by default), serdes and item names of a map."""
+
+    max_concurrency: int | None = attrs.field(default=None, validator=_max_concurrency("MapConfig"))
+    completion_config: CompletionConfig = attrs.field(
+        factory=CompletionConfig, validator=_completion("MapConfig")
+    )
+    serdes: SerDes[Any] | None = None
+    item_serdes: SerDes[Any] | None = None
+    summary_generator: Callable[[Any], str] | None = None
+    nesting_type: NestingType = attrs.field(
+        default=NestingType.NESTED, validator=_nesting("MapConfig")
+    )
+    item_namer: Callable[[T, int], str] | None = attrs.field(
+        default=None, validator=_check_callable_or_none("MapConfig.item_namer")
+    )
+
+
+@attrs.frozen
+class ParallelBranch(Generic[T]):
+    """A branch of a ``parallel`` with its own name; callable like its function."""
+
+    func: Callable[[Any], T]
+    name: str | None = None
+
+    def __call__(self, context: Any) -> T:
+        return self.func(context)

@@ -2,6 +2,7 @@
 
 from aws_durable_execution_sdk_python._context import DurableContext
 from aws_durable_execution_sdk_python._decorators import (
+    durable_parallel_branch,
     durable_step,
     durable_wait_for_callback,
     durable_with_child_context,
@@ -19,6 +20,7 @@ __all__ = [
     "StepContext",
     "WaitForCallbackContext",
     "WaitForConditionCheckContext",
+    "durable_parallel_branch",
     "durable_step",
     "durable_wait_for_callback",
     "durable_with_child_context",

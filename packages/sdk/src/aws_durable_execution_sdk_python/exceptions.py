@@ -53,6 +53,7 @@ __all__ = [
     "InvocationError",
     "InvokeError",
     "NonDeterministicExecutionError",
+    "OrphanedChildException",
     "SerDesError",
     "StepError",
     "StepInterruptedError",
@@ -350,6 +351,14 @@ class TimedSuspendExecution(SuspendExecution):
     @classmethod
     def from_delay(cls, message: str, delay_seconds: float) -> TimedSuspendExecution:
         return cls(message, time.time() + delay_seconds)
+
+
+class OrphanedChildException(BaseException):
+    """An operation was attempted in a map item or branch after its batch had completed."""
+
+    def __init__(self, message: str, operation_id: str | None = None) -> None:
+        super().__init__(message)
+        self.operation_id = operation_id
 
 
 _REASON_BY_CLASS: tuple[tuple[type[BaseException], TerminationReason], ...] = (

@@ -7,9 +7,11 @@ that maps an error to its termination reason (ruling 6).
 
 from __future__ import annotations
 
-import traceback
 from typing import Any
 
+import attrs
+
+from aws_durable_execution_sdk_python._execution import stack_trace
 from aws_durable_execution_sdk_python._model.enums import InvocationStatus
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.invocation import DurableExecutionInvocationOutput
@@ -33,13 +35,8 @@ def error_response(error: BaseException | ErrorObject) -> dict[str, Any]:
     else:
         recorded = ErrorObject.from_exception(error)
         reason = termination_reason_for(error)
-        if recorded.stack_trace is None and error.__traceback__ is not None:
-            recorded = ErrorObject(
-                recorded.message,
-                recorded.type,
-                recorded.data,
-                [line.rstrip("\n") for line in traceback.format_tb(error.__traceback__)],
-            )
+        if recorded.stack_trace is None:
+            recorded = attrs.evolve(recorded, stack_trace=stack_trace(error))
     return {
         "errorType": recorded.type,
         "errorMessage": recorded.message,

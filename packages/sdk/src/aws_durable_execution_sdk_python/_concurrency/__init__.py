@@ -1,0 +1,1 @@
+"""Map and parallel: bounded, deterministic fan-out over child contexts."""

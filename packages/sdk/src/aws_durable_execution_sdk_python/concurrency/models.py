@@ -1,0 +1,11 @@
+"""What ``map`` and ``parallel`` return."""
+
+from aws_durable_execution_sdk_python._concurrency.batch import (
+    BatchItem,
+    BatchItemStatus,
+    BatchResult,
+    CompletionReason,
+)
+from aws_durable_execution_sdk_python._concurrency.policy import CompletionPolicy
+
+__all__ = ["BatchItem", "BatchItemStatus", "BatchResult", "CompletionPolicy", "CompletionReason"]
