@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -11,7 +12,10 @@ from aws_durable_execution_sdk_python.exceptions import (
     error_type_name,
 )
 
-__all__ = ["ErrorObject"]
+__all__ = ["MAX_ERROR_BYTES", "ErrorObject"]
+
+# The service rejects an update whose serialised error exceeds 32,768 bytes.
+MAX_ERROR_BYTES = 32 * 1024
 
 
 @attrs.frozen
@@ -32,6 +36,26 @@ class ErrorObject:
         if not isinstance(message, str) or not message:
             message = str(error)
         return cls(message, error_type_name(type(error)), None, None)
+
+    def fitted(self, limit: int = MAX_ERROR_BYTES) -> ErrorObject:
+        """This error cut down to the service's error-size limit (32 KiB as JSON).
+
+        A long message or stack trace must not turn a handled failure into a rejected
+        checkpoint: the stack trace goes first, then the message and data are shortened.
+        """
+        # ensure_ascii counts any character as at most 6 bytes: a safe over-estimate.
+        if len(json.dumps(self.to_dict())) <= limit:
+            return self
+        trimmed = attrs.evolve(self, stack_trace=None)
+        if len(json.dumps(trimmed.to_dict())) <= limit:
+            return trimmed
+        keep = limit // 16  # characters each for message and data: <= 6 bytes apiece
+        note = "... [truncated]"
+
+        def cut(text: str | None) -> str | None:
+            return text if text is None or len(text) <= keep else text[:keep] + note
+
+        return attrs.evolve(trimmed, message=cut(self.message), data=cut(self.data))
 
     @classmethod
     def from_message(cls, message: str) -> ErrorObject:

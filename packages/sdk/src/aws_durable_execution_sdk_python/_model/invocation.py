@@ -73,7 +73,7 @@ class DurableExecutionInvocationInput:
             )
         try:
             state = InitialExecutionState.from_dict(event.get("InitialExecutionState") or {})
-        except (KeyError, TypeError, ValueError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise ValidationError(
                 f"durable execution event has a malformed InitialExecutionState: {error!r}"
             ) from error

@@ -90,7 +90,7 @@ def run_child(
             raise operation_error(
                 error_class, ErrorObject.from_exception(error), identifier.operation_id, cause=error
             ) from error
-        recorded = ErrorObject.from_exception(error)
+        recorded = ErrorObject.from_exception(error).fitted()
         state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
         raise operation_error(
             error_class, recorded, identifier.operation_id, cause=error

@@ -57,9 +57,13 @@ def operation_error(
     if mixed is not None:
         try:
             instance = mixed.__new__(mixed, error.message or "")
-            DurableOperationError.__init__(
-                instance, error.message, error_type, error.data, error.stack_trace
-            )
+            # Not DurableOperationError.__init__: its super() call would reach the original
+            # class's __init__, whose signature is the user's (e.g. (status, body)).
+            Exception.__init__(instance, error.message or "")
+            instance.message = error.message or ""
+            instance.error_type = error_type
+            instance.data = error.data
+            instance.stack_trace = error.stack_trace
         except Exception:
             instance = None
     if instance is None:

@@ -24,7 +24,7 @@ from aws_durable_execution_sdk_python._model.update import OperationUpdate, Step
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
-from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics
+from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS, StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.exceptions import (
     DurableOperationError,
     ExecutionError,
@@ -153,7 +153,7 @@ def _never() -> bool:
 
 
 def _fail(state: ExecutionState, identifier: OperationIdentifier, error: Exception) -> None:
-    recorded = ErrorObject.from_exception(error)
+    recorded = ErrorObject.from_exception(error).fitted()
     state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
     raise operation_error(StepError, recorded, identifier.operation_id, cause=error)
 
@@ -172,12 +172,12 @@ def _retry_or_fail(
         decision = strategy(error, attempt)
     if not decision.should_retry:
         _fail(state, identifier, error)
-    delay = max(1, int(decision.delay_seconds))
+    delay = min(max(1, int(decision.delay_seconds)), MAX_WAIT_SECONDS)
     state.commit(
         _update(
             identifier,
             OperationAction.RETRY,
-            error=ErrorObject.from_exception(error),
+            error=ErrorObject.from_exception(error).fitted(),
             step_options=StepOptions(next_attempt_delay_seconds=delay),
         )
     )

@@ -108,7 +108,7 @@ def run_wait_for_condition(
             raise state.fatal_error from error
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
             raise
-        recorded = ErrorObject.from_exception(error)
+        recorded = ErrorObject.from_exception(error).fitted()
         state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
         raise operation_error(
             WaitForConditionError, recorded, identifier.operation_id, cause=error
