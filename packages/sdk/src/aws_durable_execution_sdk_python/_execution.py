@@ -37,6 +37,12 @@ from aws_durable_execution_sdk_python._model.invocation import (
     DurableExecutionInvocationOutput,
 )
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
+from aws_durable_execution_sdk_python._plugins.info import (
+    InvocationEndInfo,
+    InvocationStartInfo,
+    OperationsView,
+)
+from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
@@ -97,9 +103,10 @@ def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
                 if boto3_client is not None
                 else LambdaClient.initialize_client()
             )
-        return run_invocation(func, invocation, client, lambda_context).to_dict()
+        return run_invocation(func, invocation, client, lambda_context, plugins).to_dict()
 
     lambda_handler._durable_handler = func  # type: ignore[attr-defined]
+    lambda_handler._durable_plugins = tuple(plugins or ())  # type: ignore[attr-defined]
     return lambda_handler
 
 
@@ -116,6 +123,7 @@ def run_invocation(
     invocation: DurableExecutionInvocationInput,
     client: DurableServiceClient,
     lambda_context: Any = None,
+    plugins: Any = None,
 ) -> DurableExecutionInvocationOutput:
     try:
         state = ExecutionState.load(invocation, client)
@@ -123,6 +131,49 @@ def run_invocation(
         if error.is_retryable():
             raise
         return _failed(error)
+
+    def start_info() -> InvocationStartInfo:
+        return InvocationStartInfo(**_invocation_fields(state, lambda_context))
+
+    state.plugins = build_dispatcher(plugins, start_info)
+    if state.plugins is None:
+        return _run(func, state, lambda_context)
+    if state.plugins.wants["on_invocation_start"]:
+        state.plugins.emit("on_invocation_start", start_info())
+    try:
+        output = _run(func, state, lambda_context)
+    except BaseException as error:
+        if state.plugins.wants["on_invocation_end"]:
+            end = InvocationEndInfo(
+                **_invocation_fields(state, lambda_context),
+                status=InvocationStatus.RETRY,
+                error=ErrorObject.from_exception(error),
+            )
+            state.plugins.emit("on_invocation_end", end)
+        raise
+    if state.plugins.wants["on_invocation_end"]:
+        end = InvocationEndInfo(
+            **_invocation_fields(state, lambda_context), status=output.status, error=output.error
+        )
+        state.plugins.emit("on_invocation_end", end)
+    return output
+
+
+def _invocation_fields(state: ExecutionState, lambda_context: Any) -> dict[str, Any]:
+    execution = state.operations.get(state.execution_operation_id)
+    return {
+        "request_id": getattr(lambda_context, "aws_request_id", None),
+        "execution_arn": state.durable_execution_arn,
+        "is_first_invocation": not state.has_prior_operations(),
+        "execution_start_time": execution.start_timestamp if execution is not None else None,
+        "operations": OperationsView(state.operations),
+        "updated_operation_ids": tuple(sorted(state.updated_operation_ids)),
+    }
+
+
+def _run(
+    func: Handler, state: ExecutionState, lambda_context: Any
+) -> DurableExecutionInvocationOutput:
     context = DurableContext(state, lambda_context)
     try:
         try:

@@ -22,6 +22,10 @@ from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.update import ContextOptions, OperationUpdate
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import checkpointed
+from aws_durable_execution_sdk_python._plugins.emit import (
+    user_function_ended,
+    user_function_started,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import ChildConfig
 from aws_durable_execution_sdk_python.exceptions import (
@@ -79,9 +83,11 @@ def run_child(
     elif not config.is_virtual:
         state.enqueue(_update(identifier, OperationAction.START))
     child = make_context(identifier.operation_id)
+    user_function_started(state, identifier)
     try:
         result = func(child)
     except Exception as error:
+        user_function_ended(state, identifier, False)
         if state.fatal_error is not None:
             raise state.fatal_error from error
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
@@ -95,6 +101,7 @@ def run_child(
         raise operation_error(
             error_class, recorded, identifier.operation_id, cause=error
         ) from error
+    user_function_ended(state, identifier, True)
     if replaying_children or config.is_virtual:
         return result
     payload = serdes_module.serialize(

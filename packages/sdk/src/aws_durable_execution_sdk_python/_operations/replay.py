@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from aws_durable_execution_sdk_python._model.operation import Operation
+from aws_durable_execution_sdk_python._plugins.emit import replay_reached
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.exceptions import (
     NonDeterministicExecutionError,
@@ -29,6 +30,8 @@ def checkpointed(state: ExecutionState, identifier: OperationIdentifier) -> Oper
     op = state.operations.get(identifier.operation_id)
     if op is None:
         return None
+    if state.plugins is not None:
+        replay_reached(state, op)
     if (
         op.operation_type is not identifier.operation_type
         or (op.sub_type is not None and op.sub_type is not identifier.sub_type)

@@ -23,6 +23,10 @@ from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.update import OperationUpdate, StepOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._plugins.emit import (
+    user_function_ended,
+    user_function_started,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS, StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.exceptions import (
@@ -130,16 +134,22 @@ def _execute(
     step_logger = logger.with_extra(
         operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
     ).with_is_replaying(_never)
+    if state.plugins is not None:
+        user_function_started(state, identifier, attempt)
     try:
         result = func(StepContext(logger=step_logger, attempt=attempt))
     except ExecutionError as error:
+        user_function_ended(state, identifier, False, attempt)
         # Ruling 2: permanent by definition; recorded, never retried.
         _fail(state, identifier, error)
     except InvocationError:
         # Ruling 2: the invocation fails and Lambda invokes again; nothing is recorded.
+        user_function_ended(state, identifier, False, attempt)
         raise
     except Exception as error:
+        user_function_ended(state, identifier, False, attempt)
         _retry_or_fail(state, identifier, config, error, attempt)
+    user_function_ended(state, identifier, True, attempt)
     payload = serdes_module.serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )

@@ -21,6 +21,10 @@ from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.update import OperationUpdate, StepOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._plugins.emit import (
+    user_function_ended,
+    user_function_started,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS
 from aws_durable_execution_sdk_python.exceptions import (
@@ -90,6 +94,7 @@ def run_wait_for_condition(
     check_logger = logger.with_extra(
         operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
     ).with_is_replaying(_never)
+    user_function_started(state, identifier, attempt)
     try:
         current = config.initial_state
         if details is not None and details.result:
@@ -104,6 +109,7 @@ def run_wait_for_condition(
             config.serdes, new_state, identifier.operation_id, arn, identifier.name
         )
     except Exception as error:
+        user_function_ended(state, identifier, False, attempt)
         if state.fatal_error is not None:
             raise state.fatal_error from error
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
@@ -113,6 +119,7 @@ def run_wait_for_condition(
         raise operation_error(
             WaitForConditionError, recorded, identifier.operation_id, cause=error
         ) from error
+    user_function_ended(state, identifier, True, attempt)
     if not decision.should_continue:
         state.commit(_update(identifier, OperationAction.SUCCEED, payload=payload))
         return new_state

@@ -9,11 +9,17 @@ catches the exception (ruling 7).
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from aws_durable_execution_sdk_python._model.enums import OperationType
+from aws_durable_execution_sdk_python._model.enums import (
+    OperationAction,
+    OperationStatus,
+    OperationType,
+)
 from aws_durable_execution_sdk_python._model.invocation import DurableExecutionInvocationInput
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
+from aws_durable_execution_sdk_python._plugins.emit import operation_started, operations_merged
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._state.checkpointer import Checkpointer
 from aws_durable_execution_sdk_python.exceptions import (
@@ -22,6 +28,9 @@ from aws_durable_execution_sdk_python.exceptions import (
     InvalidStateError,
     NonDeterministicExecutionError,
 )
+
+if TYPE_CHECKING:
+    from aws_durable_execution_sdk_python._plugins.manager import PluginDispatcher
 
 __all__ = ["ExecutionState"]
 
@@ -48,6 +57,14 @@ class ExecutionState:
         )
         self._lock = threading.Lock()
         self.fatal_error: BaseException | None = None
+        self.plugins: PluginDispatcher | None = None
+        # Operations whose end was reported to plugins (or that ended before this
+        # invocation and were not updated since): each end is reported once per execution.
+        self._ended = {
+            op.operation_id
+            for op in operations
+            if op.status.is_terminal and op.operation_id not in self.updated_operation_ids
+        }
 
     @classmethod
     def load(
@@ -76,9 +93,23 @@ class ExecutionState:
         )
 
     def _merge(self, operations: list[Operation]) -> None:
+        previous: dict[str, OperationStatus | None] = {}
         with self._lock:
             for op in operations:
+                if self.plugins is not None:
+                    old = self.operations.get(op.operation_id)
+                    previous[op.operation_id] = old.status if old is not None else None
                 self.operations[op.operation_id] = op
+        if self.plugins is not None:
+            operations_merged(self, operations, previous)
+
+    def mark_ended(self, operation_id: str) -> bool:
+        """Record that an operation's end was reported; ``False`` if it already was."""
+        with self._lock:
+            if operation_id in self._ended:
+                return False
+            self._ended.add(operation_id)
+            return True
 
     def get(self, operation_id: str) -> Operation | None:
         return self.operations.get(operation_id)
@@ -100,10 +131,18 @@ class ExecutionState:
 
     def enqueue(self, update: OperationUpdate) -> None:
         self._raise_if_stopped()
+        if self.plugins is not None and update.action is OperationAction.START:
+            operation_started(self, update)
         self.checkpointer.enqueue(update)
 
     def commit(self, update: OperationUpdate | None = None) -> None:
         self._raise_if_stopped()
+        if (
+            self.plugins is not None
+            and update is not None
+            and update.action is OperationAction.START
+        ):
+            operation_started(self, update)
         try:
             self.checkpointer.commit(update)
         except BotoClientError as error:

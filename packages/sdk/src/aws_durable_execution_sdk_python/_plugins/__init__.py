@@ -1,0 +1,1 @@
+"""Plugins: lifecycle hooks for instrumentation, on pluggy."""

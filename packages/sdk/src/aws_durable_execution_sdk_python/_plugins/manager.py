@@ -1,0 +1,170 @@
+"""Building the plugin manager and calling hooks, each plugin isolated from the others.
+
+pluggy checks every implementation against its spec when a plugin registers; hooks are then
+called here rather than through ``pm.hook``, because pluggy calls the newest plugin first
+and stops at the first exception, while plugins must run in list order and a failing
+plugin must not stop the others nor change the workflow's outcome (ruling 18). A plugin's
+failure is logged once per plugin and hook, with its traceback, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from aws_durable_execution_sdk_python._plugins.hookspecs import HOOKS, PROJECT, DurableHookSpecs
+from aws_durable_execution_sdk_python._plugins.info import InvocationStartInfo
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "DurableInstrumentationPlugin",
+    "PluginDispatcher",
+    "build_dispatcher",
+    "instrument",
+]
+
+ENTRY_POINT_GROUP = "aws_durable_execution_sdk_python.plugins"
+_log = logging.getLogger("aws_durable_execution_sdk_python.plugins")
+
+# Plugins added around invocations by the caller (test harnesses, process-wide tooling).
+_extra: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
+    "aws_durable_execution_extra_plugins", default=()
+)
+
+
+class DurableInstrumentationPlugin:
+    """Base class of plugins written for the existing SDK: override any ``on_*`` method.
+
+    Overridden methods are hook implementations without any marker; methods that are not
+    overridden are not registered, so a hook nobody implements costs nothing.
+    """
+
+    def on_invocation_start(self, info: Any) -> None: ...
+    def on_invocation_end(self, info: Any) -> None: ...
+    def on_operation_start(self, info: Any) -> None: ...
+    def on_operation_end(self, info: Any) -> None: ...
+    def on_operation_change(self, info: Any) -> None: ...
+    def on_user_function_start(self, info: Any) -> None: ...
+    def on_user_function_end(self, info: Any) -> None: ...
+
+
+class _Manager(pluggy.PluginManager):
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if (
+            opts is None
+            and name in HOOKS
+            and isinstance(plugin, DurableInstrumentationPlugin)
+            and getattr(type(plugin), name) is not getattr(DurableInstrumentationPlugin, name)
+        ):
+            return {}  # an overridden on_* method: a hook implementation with default options
+        return opts
+
+
+@contextlib.contextmanager
+def instrument(*plugins: Any) -> Iterator[None]:
+    """Add plugins to every durable invocation run inside the ``with`` block."""
+    token = _extra.set(_extra.get() + plugins)
+    try:
+        yield
+    finally:
+        _extra.reset(token)
+
+
+_entry_points: list[Any] | None = None
+_entry_points_lock = threading.Lock()
+
+
+def _installed_plugins() -> list[Any]:
+    """Plugins (or factories) installed packages declare, loaded once per process."""
+    global _entry_points
+    with _entry_points_lock:
+        if _entry_points is None:
+            loaded = []
+            for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+                try:
+                    loaded.append(entry_point.load())
+                except Exception:
+                    _log.exception("could not load durable execution plugin %s", entry_point)
+            _entry_points = loaded
+        return list(_entry_points)
+
+
+def _reset_installed_plugins() -> None:
+    global _entry_points
+    with _entry_points_lock:
+        _entry_points = None
+
+
+class PluginDispatcher:
+    """Calls hooks on registered plugins, in list order, each isolated."""
+
+    def __init__(self, plugins: list[Any]) -> None:
+        self._manager = _Manager(PROJECT)
+        self._manager.add_hookspecs(DurableHookSpecs)
+        self._names: list[str] = []
+        for index, plugin in enumerate(plugins):
+            name = f"{index}:{type(plugin).__name__}"
+            self._manager.register(plugin, name)
+            self._names.append(name)
+        order = {name: i for i, name in enumerate(self._names)}
+        self._impls: dict[str, list[tuple[str, Callable[..., Any]]]] = {}
+        for hook in HOOKS:
+            impls = getattr(self._manager.hook, hook).get_hookimpls()
+            ordered = sorted(impls, key=lambda impl: order.get(impl.plugin_name, len(order)))
+            self._impls[hook] = [(impl.plugin_name, impl.function) for impl in ordered]
+        self.wants = {hook: bool(impls) for hook, impls in self._impls.items()}
+        self.failures: list[tuple[str, str, BaseException]] = []
+        self._reported: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def emit(self, hook: str, info: Any) -> None:
+        for name, function in self._impls[hook]:
+            try:
+                function(info=info)
+            except Exception as error:
+                self._report(name, hook, error)
+
+    def _report(self, plugin: str, hook: str, error: Exception) -> None:
+        with self._lock:
+            self.failures.append((plugin, hook, error))
+            first = (plugin, hook) not in self._reported
+            self._reported.add((plugin, hook))
+        if first:
+            _log.error(
+                "durable execution plugin %s failed in %s; the workflow goes on "
+                "(further failures of this hook are not logged)",
+                plugin,
+                hook,
+                exc_info=error,
+            )
+
+
+def build_dispatcher(
+    plugins: Iterable[Any] | None, start_info: Callable[[], InvocationStartInfo]
+) -> PluginDispatcher | None:
+    """The dispatcher for one invocation, or ``None`` when no plugin is registered.
+
+    Factories (objects with ``create_plugin(info)``) make a fresh plugin per invocation.
+    """
+    candidates = [*(plugins or ()), *_installed_plugins(), *_extra.get()]
+    if not candidates:
+        return None
+    made = []
+    for candidate in candidates:
+        create = getattr(candidate, "create_plugin", None)
+        if not callable(create) or isinstance(candidate, type):
+            made.append(candidate)
+            continue
+        try:
+            made.append(create(start_info()))
+        except Exception:
+            _log.exception("durable execution plugin factory %r failed", candidate)
+    return PluginDispatcher(made)
