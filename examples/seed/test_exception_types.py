@@ -102,7 +102,9 @@ def test_validation_error_from_create_callback(durable_runner):
 
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.result["error"] == "InvalidConfiguration"
-    assert "timeout" in result.result["message"]
+    # The message names the parameter and the bad value.
+    assert "timeout_seconds" in result.result["message"]
+    assert "-1" in result.result["message"]
     assert result.get_all_operations() == []  # raised before anything was checkpointed
 
 

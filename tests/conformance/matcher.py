@@ -60,6 +60,7 @@ class Requirement:
     history: list[dict[str, Any]]
     logs: list[dict[str, Any]] | None
     async_invoke: bool
+    callback_actions: list[dict[str, Any]] = attrs.field(factory=list)
 
     @property
     def expected_status(self) -> str | None:
@@ -123,9 +124,10 @@ def load_requirement(path: Path | str, rng: random.Random | None = None) -> Requ
         variables=variables,
         input=substitute(data.get("Input"), variables),
         expected_result=substitute(expected, variables) if expected is not None else None,
-        history=list(data.get("ExpectedExecutionHistory") or []),
+        history=substitute(list(data.get("ExpectedExecutionHistory") or []), variables),
         logs=substitute(logs, variables, in_regex=True) if logs is not None else None,
         async_invoke=bool(data.get("AsyncInvoke", False)),
+        callback_actions=substitute(list(data.get("CallbackActions") or []), variables),
     )
 
 

@@ -187,6 +187,7 @@ def test_load_requirement(tmp_path: Path) -> None:
         "Variables:\n  INPUT_1: ${GEN_STR:5}\nInput: ${INPUT_1}\n"
         "ExpectedResult:\n  ExecutionStatus: SUCCEEDED\n  Result: Hi ${INPUT_1}\n"
         "ExpectedExecutionHistory:\n  - EventId: 2\n    Id: ${ID1}\n"
+        "    Name: ${INPUT_1}\n    Payload: '\"${INPUT_1}\"'\n"
         "ExpectedLogs:\n  - match:\n      message: '/${INPUT_1}/'\n"
     )
     requirement = load_requirement(path, random.Random(3))
@@ -195,8 +196,29 @@ def test_load_requirement(tmp_path: Path) -> None:
     assert requirement.input == value
     assert requirement.result == f"Hi {value}"
     assert requirement.has_result
-    assert requirement.history == [{"EventId": 2, "Id": "${ID1}"}]
+    # Variables are resolved in the history too; bindings such as ${ID1} stay.
+    assert requirement.history == [
+        {"EventId": 2, "Id": "${ID1}", "Name": value, "Payload": f'"{value}"'}
+    ]
     assert requirement.logs == [{"match": {"message": f"/{re.escape(value)}/"}}]
+
+
+def test_load_requirement_callback_actions(tmp_path: Path) -> None:
+    path = tmp_path / "9-7.yaml"
+    path.write_text(
+        "Variables:\n  CB: ${GEN_STR:4}\n  P: ${GEN_STR:6}\nInput: ${CB}\n"
+        "CallbackActions:\n  - CallbackName: ${CB}\n    Operation: success\n"
+        "    Payload: ${P}\n    Delay: 1\n"
+        "  - CallbackName: '*'\n    Operation: failure\n    Payload:\n      ErrorType: E\n"
+    )
+    requirement = load_requirement(path, random.Random(5))
+    cb, payload = requirement.variables["CB"], requirement.variables["P"]
+    assert requirement.callback_actions == [
+        {"CallbackName": cb, "Operation": "success", "Payload": payload, "Delay": 1},
+        {"CallbackName": "*", "Operation": "failure", "Payload": {"ErrorType": "E"}},
+    ]
+    path.write_text("Input:\n")
+    assert load_requirement(path).callback_actions == []
 
 
 def test_empty_result_is_none_and_absent_result_is_not_checked(tmp_path: Path) -> None:

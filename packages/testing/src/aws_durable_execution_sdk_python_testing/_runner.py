@@ -16,18 +16,27 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation, OperationType
+from aws_durable_execution_sdk_python.lambda_service import (
+    ErrorObject,
+    Operation,
+    OperationSubType,
+    OperationType,
+)
 from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
-from aws_durable_execution_sdk_python_testing._service.errors import ServiceApiError
+from aws_durable_execution_sdk_python_testing._service.errors import (
+    InvalidParameterValueException,
+    ServiceApiError,
+)
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
 from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
     InMemoryDurableService,
 )
+from aws_durable_execution_sdk_python_testing._service.timers import Timer
 from aws_durable_execution_sdk_python_testing.callbacks import (
     ActionSpec,
     CallbackFailure,
@@ -75,6 +84,15 @@ def normalize_input(value: Any) -> str:
 def _function_key(function_name: str) -> str:
     match = _FUNCTION_ARN.match(function_name)
     return match.group("name") if match else function_name
+
+
+def _qualifier(function_name: str) -> str:
+    """The version an invoke names; aliases run $LATEST here (one code version locally)."""
+    match = _FUNCTION_ARN.match(function_name)
+    qualifier = match.group("qualifier") if match else None
+    if qualifier and (qualifier.isdigit() or qualifier in ("$LATEST", "$LATEST.PUBLISHED")):
+        return qualifier
+    return "$LATEST"
 
 
 class DurableFunctionTestRunner:
@@ -130,6 +148,7 @@ class DurableFunctionTestRunner:
         self._callback_actions: dict[str, Mapping[str, ActionSpec]] = {}
         self._random: dict[str, random.Random] = {}
         self.rejected_callback_actions: list[tuple[CreatedCallback, Any, ServiceApiError]] = []
+        self._pending_actions: list[tuple[Timer, CreatedCallback, Any]] = []
         self._freezer: Any = None
         self._frozen: Any = None
         self._closed = False
@@ -176,10 +195,18 @@ class DurableFunctionTestRunner:
         if function is None:
             return None
         record = self.service.start_execution(
-            key, op.operation_id[:32], payload, self.durable_execution_timeout
+            key,
+            op.operation_id[:32],
+            payload,
+            self.durable_execution_timeout,
+            qualifier=_qualifier(function_name),
         )
         record.parent = (caller.arn, op.operation_id)
         self._track(record, function)
+        # Declared callback answers hold for the whole run, invoked targets included.
+        spec = self._callback_actions.get(caller.arn)
+        if spec:
+            self._callback_actions[record.arn] = spec
         return record.arn
 
     def _track(self, record: ExecutionRecord, function: Function) -> None:
@@ -223,7 +250,7 @@ class DurableFunctionTestRunner:
     ) -> str:
         """Start an execution, drive it while it can progress on its own, return its ARN."""
         arn = self.start(input, function_name, execution_name, callbacks=callbacks)
-        self._drive(arn, _first(execution_timeout, timeout), until=None)
+        self._drive(arn, _first(execution_timeout, timeout), until=None, pause_for_callbacks=True)
         return arn
 
     def start(
@@ -335,23 +362,21 @@ class DurableFunctionTestRunner:
         spec = self._callback_actions.get(record.arn)
         if not spec:
             return
-        parent = record.operations.get(op.parent_id) if op.parent_id else None
         created = CreatedCallback(
             callback_id=op.callback_details.callback_id if op.callback_details else "",
             name=op.name,
             operation_id=op.operation_id,
             execution_arn=record.arn,
-            wait_for_callback_name=(
-                parent.name if parent is not None else wait_for_callback_name(op.name)
-            ),
+            wait_for_callback_name=_wait_for_callback_name(record, op),
         )
         now = self.clock.now()
         for action in actions_for(spec, created):
-            self.service.timers.add(
+            timer = self.service.timers.add(
                 now + max(0.0, float(action.delay)),
                 f"{type(action).__name__} for callback {op.name or op.operation_id}",
                 lambda action=action: self._apply_action(created, action),  # type: ignore[misc]
             )
+            self._pending_actions.append((timer, created, action))
 
     def _apply_action(self, created: CreatedCallback, action: Any) -> None:
         try:
@@ -383,19 +408,77 @@ class DurableFunctionTestRunner:
         except ServiceApiError as error:
             raise DurableFunctionsTestError(str(error)) from None
 
-    def _drive(self, arn: str, timeout: float | None, until: Callable[[], Any] | None) -> None:
-        """Run invocations and timers until ``arn`` ends, ``until()`` holds, or nothing can."""
+    def _drive(
+        self,
+        arn: str,
+        timeout: float | None,
+        until: Callable[[], Any] | None,
+        *,
+        pause_for_callbacks: bool = False,
+    ) -> None:
+        """Run invocations and timers until ``arn`` ends, ``until()`` holds, or nothing can.
+
+        With ``pause_for_callbacks`` it also stops, before moving the clock, once the
+        execution waits on a callback only the test can answer (``run_async``).
+        """
         record = self._record(arn)
         limit = self.execution_timeout if timeout is None else timeout
         deadline = VirtualClock.real_monotonic() + limit
-        while not record.is_terminal and not (until is not None and until()):
-            if VirtualClock.real_monotonic() > deadline:
-                raise TimeoutError(f"execution {arn} did not complete within {limit} real seconds")
+        try:
+            while not record.is_terminal and not (until is not None and until()):
+                if VirtualClock.real_monotonic() > deadline:
+                    raise TimeoutError(
+                        f"execution {arn} did not complete within {limit} real seconds"
+                    )
+                ready = self.service.next_ready()
+                if ready is not None:
+                    self._invoke(ready)
+                elif (
+                    pause_for_callbacks and self._awaits_test(record)
+                ) or not self.service.fire_next_timers():
+                    return
+        finally:
+            self._drop_orphaned_actions()
+
+    def _awaits_test(self, record: ExecutionRecord) -> bool:
+        """An open callback the test may answer, with no declared answer coming for it."""
+        return _open_callback(record, None) is not None and not any(
+            not timer.cancelled for timer, _created, _action in self._pending_actions
+        )
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the virtual clock forward, firing (and invoking for) whatever falls due.
+
+        For imperative tests: answer a callback "two hours later" with
+        ``runner.advance_time(7200)`` before ``send_callback_success``.
+        """
+        target = self.clock.now() + seconds
+        while True:
             ready = self.service.next_ready()
             if ready is not None:
                 self._invoke(ready)
-            elif not self.service.fire_next_timers():
-                return
+                continue
+            timer = self.service.timers.peek()
+            if timer is None or timer.when > target or not self.service.fire_next_timers():
+                break
+        self.clock.advance_to(target)
+        self._drop_orphaned_actions()
+
+    def _drop_orphaned_actions(self) -> None:
+        """Declared answers for executions that have ended are rejected, not left pending."""
+        keep = []
+        for timer, created, action in self._pending_actions:
+            if timer.cancelled:
+                continue
+            record = self.service.executions.get(created.execution_arn)
+            if record is not None and record.is_terminal:
+                self.service.timers.cancel(timer)
+                self.rejected_callback_actions.append(
+                    (created, action, InvalidParameterValueException("the execution has ended"))
+                )
+            else:
+                keep.append((timer, created, action))
+        self._pending_actions = keep
 
     def _invoke(self, record: ExecutionRecord) -> None:
         with use_random(self._random[record.arn]):
@@ -453,6 +536,14 @@ def _open_callback(record: ExecutionRecord, name: str | None) -> str | None:
         if name is None or name in names:
             candidates.append(op.callback_details.callback_id)
     return candidates[-1] if candidates else None
+
+
+def _wait_for_callback_name(record: ExecutionRecord, op: Operation) -> str | None:
+    """The name of the ``wait_for_callback`` a callback belongs to, if it belongs to one."""
+    parent = record.operations.get(op.parent_id) if op.parent_id else None
+    if parent is None or parent.sub_type is not OperationSubType.WAIT_FOR_CALLBACK:
+        return None
+    return parent.name or wait_for_callback_name(op.name)
 
 
 def _callback_names(record: ExecutionRecord) -> list[str]:

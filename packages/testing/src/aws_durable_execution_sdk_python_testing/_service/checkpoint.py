@@ -96,6 +96,20 @@ def _reject(message: str) -> InvalidParameterValueException:
     return InvalidParameterValueException(message)
 
 
+# Keys, id, type, action, parent, name and options of one update, generously: the batch
+# limit is checked on this estimate rather than by encoding every update to JSON.
+_UPDATE_OVERHEAD_BYTES = 512
+
+
+def _estimated_size(update: OperationUpdate) -> int:
+    size = _UPDATE_OVERHEAD_BYTES
+    if update.payload is not None:
+        size += len(update.payload.encode())
+    if update.error is not None:
+        size += _json_size(update.error.to_dict())
+    return size
+
+
 def _json_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":")).encode())
 
@@ -126,7 +140,7 @@ class CheckpointProcessor:
                 if index != len(updates) - 1:
                     raise _reject(f"an EXECUTION update must be the last of its batch: {where}")
                 continue
-            batch_bytes += _json_size(update.to_dict())
+            batch_bytes += _estimated_size(update)
             self._check_sizes(update, where)
             existing = record.operations.get(update.operation_id)
             if update.operation_id in seen:
@@ -255,80 +269,85 @@ class CheckpointProcessor:
         now = self.now()
         kind = update.operation_type
         action = update.action
-        status = _RESULTING_STATUS[action]
-        base = existing or Operation(
-            operation_id=update.operation_id,
-            operation_type=kind,
-            status=status,
-            parent_id=update.parent_id,
-            name=update.name,
-            start_timestamp=now,
-            sub_type=update.sub_type,
-        )
-        end = now if status.is_terminal else None
-        op = attrs.evolve(base, status=status, end_timestamp=end)
         if kind is OperationType.STEP:
-            return self._apply_step(op, update, now)
+            return self._apply_step(update, existing, now)
+        status = _RESULTING_STATUS[action]
+        op = _operation(update, existing, status, now)
         if kind is OperationType.WAIT:
             return self._apply_wait(op, update, now)
         if kind is OperationType.CONTEXT:
-            return self._apply_context(op, update)
+            return self._apply_context(op, update, now)
         if kind is OperationType.CALLBACK:
-            return self._apply_callback(op, update)
+            return self._apply_callback(op, update, now)
         if kind is OperationType.CHAINED_INVOKE and action is OperationAction.START:
-            return self._apply_invoke(op, update)
+            return self._apply_invoke(op, update, now)
         raise _reject(f"{kind.value} {action.value} is not supported by this service")
 
-    def _event(self, op: Operation, suffix: str, details: dict[str, Any]) -> None:
-        event(self.record, op, suffix, details, self.now())
+    def _event(
+        self, op: Operation, suffix: str, details: dict[str, Any], now: datetime.datetime
+    ) -> None:
+        event(self.record, op, suffix, details, now)
 
     def _apply_step(
-        self, op: Operation, update: OperationUpdate, now: datetime.datetime
+        self, update: OperationUpdate, existing: Operation | None, now: datetime.datetime
     ) -> Operation:
-        details = op.step_details or StepDetails()
+        details = (existing.step_details if existing is not None else None) or _NO_STEP
         action = update.action
+        status = _RESULTING_STATUS[action]
         if action is OperationAction.START:
-            op = attrs.evolve(op, step_details=attrs.evolve(details, next_attempt_timestamp=None))
-            self._event(op, "Started", {})
+            op = _operation(
+                update,
+                existing,
+                status,
+                now,
+                step_details=StepDetails(details.attempt, None, details.result, details.error),
+            )
+            self._event(op, "Started", {}, now)
             return op
         attempt = details.attempt + 1
         retry: dict[str, Any] = {"CurrentAttempt": attempt}
         if action is OperationAction.RETRY:
             delay = update.step_options.next_attempt_delay_seconds if update.step_options else 0
             due = now + datetime.timedelta(seconds=delay)
-            op = attrs.evolve(
-                op,
+            op = _operation(
+                update,
+                existing,
+                status,
+                now,
                 step_details=StepDetails(attempt, due, update.payload, update.error),
             )
             retry["NextAttemptDelaySeconds"] = delay
             if update.error is not None:
-                self._event(
-                    op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry}
-                )
+                outcome = {"Error": error_details(update.error), "RetryDetails": retry}
+                self._event(op, "Failed", outcome, now)
             else:
-                self._event(
-                    op,
-                    "Succeeded",
-                    {"Result": result_details(update.payload), "RetryDetails": retry},
-                )
+                outcome = {"Result": result_details(update.payload), "RetryDetails": retry}
+                self._event(op, "Succeeded", outcome, now)
+            operation_id = op.operation_id
             self.service.timers.add(
                 due.timestamp(),
-                f"retry of step {op.name or op.operation_id}",
-                lambda: self._step_ready(op.operation_id),
+                f"retry of step {op.name or operation_id}",
+                lambda: self._step_ready(operation_id),
             )
             return op
-        op = attrs.evolve(op, step_details=StepDetails(attempt, None, update.payload, update.error))
+        op = _operation(
+            update,
+            existing,
+            status,
+            now,
+            step_details=StepDetails(attempt, None, update.payload, update.error),
+        )
         if action is OperationAction.SUCCEED:
-            self._event(
-                op, "Succeeded", {"Result": result_details(update.payload), "RetryDetails": retry}
-            )
+            outcome = {"Result": result_details(update.payload), "RetryDetails": retry}
+            self._event(op, "Succeeded", outcome, now)
         else:
-            self._event(op, "Failed", {"Error": error_details(update.error), "RetryDetails": retry})
+            outcome = {"Error": error_details(update.error), "RetryDetails": retry}
+            self._event(op, "Failed", outcome, now)
         return op
 
     def _step_ready(self, operation_id: str) -> None:
         op = self.record.operations.get(operation_id)
-        if op is None or op.status is not OperationStatus.PENDING:
+        if op is None or op.status is not OperationStatus.PENDING or self.record.is_terminal:
             return
         details = op.step_details or StepDetails()
         self.record.operations[operation_id] = attrs.evolve(
@@ -342,14 +361,13 @@ class CheckpointProcessor:
         self, op: Operation, update: OperationUpdate, now: datetime.datetime
     ) -> Operation:
         if update.action is OperationAction.CANCEL:
-            self._event(
-                op, "Cancelled", {"Error": error_details(update.error)} if update.error else {}
-            )
+            details = {"Error": error_details(update.error)} if update.error else {}
+            self._event(op, "Cancelled", details, now)
             return op
         seconds = update.wait_options.wait_seconds if update.wait_options else 1
         end = now + datetime.timedelta(seconds=seconds)
         op = attrs.evolve(op, wait_details=WaitDetails(end))
-        self._event(op, "Started", {"Duration": seconds, "ScheduledEndTimestamp": end})
+        self._event(op, "Started", {"Duration": seconds, "ScheduledEndTimestamp": end}, now)
         self.service.timers.add(
             end.timestamp(),
             f"end of wait {op.name or op.operation_id} ({seconds}s)",
@@ -359,44 +377,48 @@ class CheckpointProcessor:
 
     def _wait_ended(self, operation_id: str, seconds: int) -> None:
         op = self.record.operations.get(operation_id)
-        if op is None or op.status is not OperationStatus.STARTED:
+        if op is None or op.status is not OperationStatus.STARTED or self.record.is_terminal:
             return
         op = attrs.evolve(op, status=OperationStatus.SUCCEEDED, end_timestamp=self.now())
         self.record.operations[operation_id] = op
-        self._event(op, "Succeeded", {"Duration": seconds})
+        self._event(op, "Succeeded", {"Duration": seconds}, self.now())
         self.service.mark_changed(self.record, operation_id)
 
-    def _apply_context(self, op: Operation, update: OperationUpdate) -> Operation:
+    def _apply_context(
+        self, op: Operation, update: OperationUpdate, now: datetime.datetime
+    ) -> Operation:
         action = update.action
         if action is OperationAction.START:
-            self._event(op, "Started", {})
+            self._event(op, "Started", {}, now)
             return op
         replay_children = bool(update.context_options and update.context_options.replay_children)
         op = attrs.evolve(
             op, context_details=ContextDetails(replay_children, update.payload, update.error)
         )
         if action is OperationAction.SUCCEED:
-            self._event(op, "Succeeded", {"Result": result_details(update.payload)})
+            self._event(op, "Succeeded", {"Result": result_details(update.payload)}, now)
         else:
-            self._event(op, "Failed", {"Error": error_details(update.error)})
+            self._event(op, "Failed", {"Error": error_details(update.error)}, now)
         return op
 
-    def _apply_callback(self, op: Operation, update: OperationUpdate) -> Operation:
+    def _apply_callback(
+        self, op: Operation, update: OperationUpdate, now: datetime.datetime
+    ) -> Operation:
         options = update.callback_options
         callback_id = self.service.new_callback_id(self.record, op.operation_id)
         op = attrs.evolve(op, callback_details=CallbackDetails(callback_id))
-        self._event(
-            op,
-            "Started",
-            {
-                "CallbackId": callback_id,
-                "Timeout": options.timeout_seconds if options else 0,
-                "HeartbeatTimeout": options.heartbeat_timeout_seconds if options else 0,
-            },
-        )
+        details: dict[str, Any] = {"CallbackId": callback_id}
+        # Zero means "no timeout": the optional members are left out, as botocore models them.
+        if options is not None and options.timeout_seconds:
+            details["Timeout"] = options.timeout_seconds
+        if options is not None and options.heartbeat_timeout_seconds:
+            details["HeartbeatTimeout"] = options.heartbeat_timeout_seconds
+        self._event(op, "Started", details, now)
         return op
 
-    def _apply_invoke(self, op: Operation, update: OperationUpdate) -> Operation:
+    def _apply_invoke(
+        self, op: Operation, update: OperationUpdate, now: datetime.datetime
+    ) -> Operation:
         options = update.chained_invoke_options
         function_name = options.function_name if options else ""
         target_arn = self.service.start_chained_invoke(
@@ -410,8 +432,38 @@ class CheckpointProcessor:
         }
         if options is not None and options.tenant_id is not None:
             details["TenantId"] = options.tenant_id
-        self._event(op, "Started", details)
+        self._event(op, "Started", details, now)
         return op
+
+
+_NO_STEP = StepDetails()
+_FIELDS = tuple(a.name for a in attrs.fields(Operation))
+
+
+def _operation(
+    update: OperationUpdate,
+    existing: Operation | None,
+    status: OperationStatus,
+    now: datetime.datetime,
+    **details: Any,
+) -> Operation:
+    """The operation after ``update``: one construction, not a chain of ``evolve`` calls."""
+    end = now if status.is_terminal else None
+    if existing is None:
+        return Operation(
+            operation_id=update.operation_id,
+            operation_type=update.operation_type,
+            status=status,
+            parent_id=update.parent_id,
+            name=update.name,
+            start_timestamp=now,
+            end_timestamp=end,
+            sub_type=update.sub_type,
+            **details,
+        )
+    fields = {name: getattr(existing, name) for name in _FIELDS}
+    fields.update(status=status, end_timestamp=end, **details)
+    return Operation(**fields)
 
 
 def event(
