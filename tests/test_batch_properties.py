@@ -39,6 +39,7 @@ from aws_durable_execution_sdk_python.concurrency.models import (
     CompletionReason,
 )
 from aws_durable_execution_sdk_python.config import CompletionConfig, MapConfig, ParallelConfig
+from aws_durable_execution_sdk_python.lambda_service import OperationSubType
 from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner, InvocationStatus
 
 PROPERTY_SETTINGS = settings(
@@ -352,6 +353,10 @@ def check_invariants(scenario: Scenario, actual: dict[str, Any], result: Any) ->
         else:
             assert STEP_RUNS[item["index"]] == 1, (item["index"], STEP_RUNS)
     assert set(STEP_RUNS) <= set(indexes)
+    # The map's own checkpoint (a CONTEXT of subtype Map) holds the same BatchResult.
+    outer = result.get_context("batch")
+    assert outer.sub_type is OperationSubType.MAP
+    assert outer.result.to_dict() == actual
     # History: one context per started item, none for the omitted ones; one outcome each.
     events = item_events(result)
     names = {f"map-item-{i}" for i in indexes}
@@ -422,8 +427,6 @@ def test_waiting_items_suspend_and_replay_to_the_reference_result(scenario: Scen
     # One suspension per started item that waits, then a replay that resumes after it.
     assert result.invocation_count == 1 + waited
     assert sum(e["EventType"] == "WaitSucceeded" for e in result.history) == waited
-    # The map's own checkpoint holds the same BatchResult.
-    assert result.get_context("batch").result.to_dict() == result.result
 
 
 @REPLAY_SETTINGS

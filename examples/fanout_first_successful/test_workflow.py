@@ -43,7 +43,9 @@ def test_the_first_provider_to_answer_wins_without_waiting_for_the_slow_one(dura
 @pytest.mark.durable_execution(handler=handler, lambda_function_name="quote_fanout")
 def test_when_only_the_slow_provider_is_up_it_wins_after_its_wait(durable_runner):
     with durable_runner:
-        result = durable_runner.run(input={"item": "sku-7", "down": ["primary", "express"]}, timeout=10)
+        result = durable_runner.run(
+            input={"item": "sku-7", "down": ["primary", "express"]}, timeout=10
+        )
 
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.result == {

@@ -54,6 +54,10 @@ class Logger:
     def with_extra(self, **fields: Any) -> Logger:
         return Logger(self._logger, {**self._extra, **fields}, self._is_replaying)
 
+    def derive(self, is_replaying: Callable[[], bool], **fields: Any) -> Logger:
+        """More fields and another replay test, in one step (the per-operation logger)."""
+        return Logger(self._logger, {**self._extra, **fields}, is_replaying)
+
     def with_is_replaying(self, is_replaying: Callable[[], bool]) -> Logger:
         return Logger(self._logger, self._extra, is_replaying)
 

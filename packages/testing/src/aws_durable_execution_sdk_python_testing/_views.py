@@ -8,6 +8,7 @@ name refuse ambiguity instead of silently picking the first match.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
@@ -143,14 +144,23 @@ class ExecutionOperation(Operation):
     input_payload: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ContextOperation(Operation):
-    result: Any = None
+class _Decoded:
+    """``result``: the raw payload deserialised on first read (most tests never read it)."""
+
+    raw_result: str | None
+
+    @functools.cached_property
+    def result(self) -> Any:
+        return decode_payload(self.raw_result)
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class ContextOperation(_Decoded, Operation):
     raw_result: str | None = None
     error: ErrorObject | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class StepOperation(ContextOperation):
     attempt: int = 0
     next_attempt_timestamp: datetime.datetime | None = None
@@ -161,14 +171,13 @@ class WaitOperation(Operation):
     scheduled_end_timestamp: datetime.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class CallbackOperation(ContextOperation):
     callback_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class InvokeOperation(Operation):
-    result: Any = None
+@attrs.frozen(kw_only=True, slots=False)
+class InvokeOperation(_Decoded, Operation):
     raw_result: str | None = None
     error: ErrorObject | None = None
 
@@ -191,7 +200,6 @@ def _view(op: WireOperation, children: tuple[Operation, ...]) -> Operation:
         raw = step.result if step else None
         return StepOperation(
             **common,
-            result=decode_payload(raw),
             raw_result=raw,
             error=step.error if step else None,
             attempt=step.attempt if step else 0,
@@ -207,7 +215,6 @@ def _view(op: WireOperation, children: tuple[Operation, ...]) -> Operation:
         raw = callback.result if callback else None
         return CallbackOperation(
             **common,
-            result=decode_payload(raw),
             raw_result=raw,
             error=callback.error if callback else None,
             callback_id=callback.callback_id if callback else None,
@@ -217,7 +224,6 @@ def _view(op: WireOperation, children: tuple[Operation, ...]) -> Operation:
         raw = invoke.result if invoke else None
         return InvokeOperation(
             **common,
-            result=decode_payload(raw),
             raw_result=raw,
             error=invoke.error if invoke else None,
         )
@@ -230,7 +236,6 @@ def _view(op: WireOperation, children: tuple[Operation, ...]) -> Operation:
     raw = context.result if context else None
     return ContextOperation(
         **common,
-        result=decode_payload(raw),
         raw_result=raw,
         error=context.error if context else None,
     )

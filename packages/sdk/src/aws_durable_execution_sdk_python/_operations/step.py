@@ -39,6 +39,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.logger import Logger
 from aws_durable_execution_sdk_python.retries import RetryDecision, RetryPresets
+from aws_durable_execution_sdk_python.serdes import SerDes
 from aws_durable_execution_sdk_python.types import StepContext
 
 __all__ = ["run_step"]
@@ -131,9 +132,9 @@ def _execute(
             state.commit(start)  # the START must be durable before the body may run
         else:
             state.enqueue(start)
-    step_logger = logger.with_extra(
-        operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
-    ).with_is_replaying(_never)
+    step_logger = logger.derive(
+        _never, operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
+    )
     if state.plugins is not None:
         user_function_started(state, identifier, attempt)
     try:
@@ -154,6 +155,8 @@ def _execute(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )
     state.commit(_update(identifier, OperationAction.SUCCEED, payload=payload))
+    if config.serdes is None and SerDes.is_primitive(result):
+        return result  # JSON primitives come back from the default serdes unchanged
     # Round-trip, so the first run returns exactly what every replay will.
     return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
 

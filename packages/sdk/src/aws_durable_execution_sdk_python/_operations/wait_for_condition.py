@@ -91,9 +91,9 @@ def run_wait_for_condition(
             )
     if op is None or op.status is not OperationStatus.STARTED:
         state.enqueue(_update(identifier, OperationAction.START))
-    check_logger = logger.with_extra(
-        operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
-    ).with_is_replaying(_never)
+    check_logger = logger.derive(
+        _never, operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
+    )
     user_function_started(state, identifier, attempt)
     try:
         current = config.initial_state

@@ -127,8 +127,10 @@ class Checkpointer:
             with self._lock:
                 batch, self._pending = self._pending, []
             try:
-                if not batch:
-                    self._send([])
+                if len(batch) <= 1:
+                    self._send(batch)  # nothing to split (or an empty refresh)
+                    self._sent += len(batch)
+                    return
                 for part in split_batches(batch, self._max_batch_bytes):
                     self._send(part)
                     self._sent += len(part)
