@@ -20,6 +20,7 @@ from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsTestError,
     StuckExecutionError,
 )
+from aws_durable_execution_sdk_python_testing.hooks import HookEvent, HookRecorder
 
 __version__ = "0.1.0"
 
@@ -33,6 +34,8 @@ __all__ = [
     "DurableFunctionsLocalRunnerError",
     "DurableFunctionsTestError",
     "ExecutionErrorDetails",
+    "HookEvent",
+    "HookRecorder",
     "InMemoryDurableService",
     "InvocationStatus",
     "Limits",

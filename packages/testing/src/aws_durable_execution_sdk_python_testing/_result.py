@@ -21,6 +21,7 @@ from aws_durable_execution_sdk_python_testing._views import (
     build_operations,
     decode_payload,
 )
+from aws_durable_execution_sdk_python_testing.hooks import HookEvent
 
 __all__ = ["DurableFunctionTestResult", "ExecutionErrorDetails"]
 
@@ -85,6 +86,7 @@ class DurableFunctionTestResult(OperationLookup):
     invocations: list[dict[str, Any]] = attrs.Factory(list)
     start_timestamp: datetime.datetime | None = None
     end_timestamp: datetime.datetime | None = None
+    hook_events: list[HookEvent] = attrs.Factory(list)
 
     @property
     def _operations(self) -> tuple[Operation, ...]:  # type: ignore[override]
@@ -97,6 +99,10 @@ class DurableFunctionTestResult(OperationLookup):
     @property
     def invocation_count(self) -> int:
         return len(self.invocations)
+
+    def hooks(self, name: str) -> list[Any]:
+        """The infos of every call of hook ``name`` (e.g. ``"on_operation_end"``), in order."""
+        return [event.info for event in self.hook_events if event.hook == name]
 
     @classmethod
     def from_record(cls, record: ExecutionRecord) -> DurableFunctionTestResult:
@@ -123,6 +129,7 @@ class DurableFunctionTestResult(OperationLookup):
             invocations=list(record.invocation_records),
             start_timestamp=record.start,
             end_timestamp=record.end,
+            hook_events=list(record.hook_events),
         )
 
     def format_timeline(self) -> str:

@@ -14,6 +14,7 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from aws_durable_execution_sdk_python.lambda_service import (
@@ -22,6 +23,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationSubType,
     OperationType,
 )
+from aws_durable_execution_sdk_python.plugin import instrument
 from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
@@ -52,6 +54,7 @@ from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsTestError,
     StuckExecutionError,
 )
+from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
 __all__ = ["DurableFunctionTestRunner", "normalize_input"]
 
@@ -125,6 +128,7 @@ class DurableFunctionTestRunner:
         seed: int | str = 0,
         limits: Limits | None = None,
         function_name: str = "test-function",
+        record_hooks: bool | None = None,
     ) -> None:
         if not callable(handler):
             raise DurableFunctionsTestError(f"handler must be callable, got {handler!r}")
@@ -138,6 +142,9 @@ class DurableFunctionTestRunner:
         self.invocation_retries = invocation_retries
         self.seed = seed
         self.function_name = function_name
+        # Record what plugins see: by default only when the handler has plugins, so a plain
+        # handler keeps the SDK's zero-cost path.
+        self.record_hooks = record_hooks
         self.clock = VirtualClock()
         self.service = InMemoryDurableService(self.clock, limits or Limits())
         self.service.invoke_hook = self._start_target
@@ -481,7 +488,12 @@ class DurableFunctionTestRunner:
         self._pending_actions = keep
 
     def _invoke(self, record: ExecutionRecord) -> None:
-        with use_random(self._random[record.arn]):
+        function = self._function_of[record.arn]
+        record_hooks = self.record_hooks
+        if record_hooks is None:
+            record_hooks = bool(getattr(function.handler, "_durable_plugins", ()))
+        hooks = instrument(HookRecorder(record.hook_events)) if record_hooks else nullcontext()
+        with use_random(self._random[record.arn]), hooks:
             invoke(
                 self.service,
                 self.client,

@@ -79,6 +79,8 @@ class ExecutionRecord:
         self.invocation_records: list[dict[str, Any]] = []
         # An EXECUTION SUCCEED/FAIL checkpointed by the SDK (results over the response limit).
         self.checkpointed_outcome: OperationUpdate | None = None
+        # Hook calls plugins received (when the runner records them).
+        self.hook_events: list[Any] = []
 
     @property
     def is_terminal(self) -> bool:
