@@ -1,6 +1,7 @@
 """Test durable functions locally, in milliseconds, on a virtual clock."""
 
 from aws_durable_execution_sdk_python.lambda_service import InvocationStatus
+from aws_durable_execution_sdk_python_testing._child_runner import DurableChildContextTestRunner
 from aws_durable_execution_sdk_python_testing._result import (
     DurableFunctionTestResult,
     ExecutionErrorDetails,
@@ -24,11 +25,15 @@ from aws_durable_execution_sdk_python_testing.hooks import HookEvent, HookRecord
 
 __version__ = "0.1.0"
 
+# The existing examples' helper name, for tests ported from there.
+deserialize_operation_payload = decode_payload
+
 __all__ = [
     "CallbackFailure",
     "CallbackHeartbeat",
     "CallbackSuccess",
     "CreatedCallback",
+    "DurableChildContextTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "DurableFunctionsLocalRunnerError",
@@ -42,4 +47,5 @@ __all__ = [
     "StuckExecutionError",
     "__version__",
     "decode_payload",
+    "deserialize_operation_payload",
 ]
