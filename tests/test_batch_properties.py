@@ -466,6 +466,30 @@ def test_reference_model_examples() -> None:
     }
 
 
+# -- first-run results -------------------------------------------------------------------------
+
+RAW_RESULT = {"nested": [1, 2, 3]}
+
+
+@durable_execution
+def raw_result_handler(event: Any, context: DurableContext) -> dict[str, Any]:
+    batch = context.map([0, 1], lambda child, item, index, items: RAW_RESULT, name="raw")
+    return {"raw": [item.result is RAW_RESULT for item in batch.all]}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: map (and run_in_child_context) round-trip the first-run result through "
+    "serdes; sdk-api.md sections 2.3 and 17 say child/map/parallel results are not round-tripped",
+)
+def test_first_run_map_items_hold_the_raw_returned_objects() -> None:
+    with DurableFunctionTestRunner(raw_result_handler) as runner:
+        result = runner.run(input={}, timeout=10)
+
+    assert result.status is InvocationStatus.SUCCEEDED, result.error
+    assert result.result == {"raw": [True, True]}
+
+
 # -- invalid configurations ------------------------------------------------------------------
 
 INVALID_CONFIGS = [

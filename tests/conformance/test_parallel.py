@@ -74,7 +74,9 @@ class Interleaved:
 
 @attrs.frozen
 class Batch:
-    """A batch's outer name, the number of items passed to it and its completion reason."""
+    """A batch's outer name, the number of items passed to it, its completion reason (None:
+    not checked) and its item names (None: the defaults ``parallel-branch-{i}`` /
+    ``map-item-{i}``)."""
 
     name: str | None
     count: int
@@ -283,7 +285,7 @@ def assert_interleaved_history(
 
 def verify_interleaved(
     requirement: Requirement,
-    handler: Any,
+    handler: Callable[..., Any],
     caplog: pytest.LogCaptureFixture,
     *,
     history: Interleaved,
