@@ -25,7 +25,8 @@ class LoggerInterface(Protocol):
     def exception(self, msg: object, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def _never() -> bool:
+def never_replaying() -> bool:
+    """For loggers of code that really runs (a step body): never silenced."""
     return False
 
 
@@ -38,7 +39,7 @@ class Logger:
         self,
         logger: LoggerInterface | None = None,
         extra: Mapping[str, Any] | None = None,
-        is_replaying: Callable[[], bool] = _never,
+        is_replaying: Callable[[], bool] = never_replaying,
     ) -> None:
         self._logger: LoggerInterface = logger if logger is not None else logging.getLogger()
         self._extra = {k: v for k, v in (extra or {}).items() if v is not None}

@@ -304,6 +304,13 @@ def _exponential_base(initial: int, rate: float, attempts_made: int, cap: int) -
     return min(grown, cap)
 
 
+def backoff_seconds(
+    initial: int, rate: float, attempts_made: int, cap: int, jitter: JitterStrategy
+) -> int:
+    """Exponential backoff after ``attempts_made`` attempts, capped, jittered, whole seconds."""
+    return _jittered_seconds(_exponential_base(initial, rate, attempts_made, cap), jitter)
+
+
 def _jittered_seconds(base: float, jitter: JitterStrategy) -> int:
     """Whole seconds to wait: jitter applied to ``base``, rounded up, at least 1."""
     # NONE draws nothing, so adding a NONE strategy doesn't shift other operations' draws.

@@ -20,7 +20,7 @@ from aws_durable_execution_sdk_python.config import (
     as_duration,
 )
 from aws_durable_execution_sdk_python.exceptions import ValidationError, WaitForConditionError
-from aws_durable_execution_sdk_python.retries import current_random
+from aws_durable_execution_sdk_python.retries import backoff_seconds
 
 if TYPE_CHECKING:
     from aws_durable_execution_sdk_python.serdes import SerDes
@@ -140,13 +140,13 @@ def create_wait_strategy(
                 f"wait_for_condition exhausted {config.max_attempts} attempts before the "
                 "condition was met"
             )
-        try:
-            base = config.initial_delay_seconds * config.backoff_rate ** (attempts_made - 1)
-        except OverflowError:
-            base = config.max_delay_seconds
-        base = min(base, config.max_delay_seconds)
-        draw = 0.0 if config.jitter_strategy is JitterStrategy.NONE else current_random().random()
-        seconds = max(1, math.ceil(config.jitter_strategy.apply_jitter(base, draw)))
+        seconds = backoff_seconds(
+            config.initial_delay_seconds,
+            config.backoff_rate,
+            attempts_made,
+            config.max_delay_seconds,
+            config.jitter_strategy,
+        )
         return WaitForConditionDecision.continue_waiting(Duration(seconds))
 
     return strategy

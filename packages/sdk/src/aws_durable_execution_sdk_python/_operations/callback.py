@@ -13,11 +13,13 @@ from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
-    OperationSubType,
-    OperationType,
 )
-from aws_durable_execution_sdk_python._model.update import CallbackOptions, OperationUpdate
-from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._model.update import CallbackOptions
+from aws_durable_execution_sdk_python._operations.replay import (
+    checkpointed,
+    suspend_until,
+    update_for,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import CallbackConfig
 from aws_durable_execution_sdk_python.exceptions import (
@@ -112,13 +114,9 @@ def create_callback(
     op = checkpointed(state, identifier)
     if op is None:
         state.commit(
-            OperationUpdate(
-                operation_id=identifier.operation_id,
-                operation_type=OperationType.CALLBACK,
-                action=OperationAction.START,
-                parent_id=identifier.parent_id,
-                name=identifier.name,
-                sub_type=OperationSubType.CALLBACK,
+            update_for(
+                identifier,
+                OperationAction.START,
                 callback_options=CallbackOptions(
                     timeout_seconds=config.timeout_seconds,
                     heartbeat_timeout_seconds=config.heartbeat_timeout_seconds,

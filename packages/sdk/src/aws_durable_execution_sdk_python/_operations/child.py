@@ -16,12 +16,11 @@ from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
-    OperationType,
 )
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
-from aws_durable_execution_sdk_python._model.update import ContextOptions, OperationUpdate
+from aws_durable_execution_sdk_python._model.update import ContextOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
-from aws_durable_execution_sdk_python._operations.replay import checkpointed
+from aws_durable_execution_sdk_python._operations.replay import checkpointed, update_for
 from aws_durable_execution_sdk_python._plugins.emit import (
     user_function_ended,
     user_function_started,
@@ -43,20 +42,6 @@ T = TypeVar("T")
 CHILD_RESULT_LIMIT = 256 * 1024
 
 _DEFAULT: ChildConfig[Any] = ChildConfig()
-
-
-def _update(
-    identifier: OperationIdentifier, action: OperationAction, **fields: Any
-) -> OperationUpdate:
-    return OperationUpdate(
-        operation_id=identifier.operation_id,
-        operation_type=OperationType.CONTEXT,
-        action=action,
-        parent_id=identifier.parent_id,
-        name=identifier.name,
-        sub_type=identifier.sub_type,
-        **fields,
-    )
 
 
 def run_child(
@@ -81,7 +66,7 @@ def run_child(
                 error_class, details.error if details else None, identifier.operation_id
             )
     elif not config.is_virtual:
-        state.enqueue(_update(identifier, OperationAction.START))
+        state.enqueue(update_for(identifier, OperationAction.START))
     child = make_context(identifier.operation_id)
     user_function_started(state, identifier)
     try:
@@ -97,7 +82,7 @@ def run_child(
                 error_class, ErrorObject.from_exception(error), identifier.operation_id, cause=error
             ) from error
         recorded = ErrorObject.from_exception(error).fitted()
-        state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
+        state.commit(update_for(identifier, OperationAction.FAIL, error=recorded))
         raise operation_error(
             error_class, recorded, identifier.operation_id, cause=error
         ) from error
@@ -111,7 +96,7 @@ def run_child(
     if replay_children:
         payload = config.summary_generator(result) if config.summary_generator else ""
     state.commit(
-        _update(
+        update_for(
             identifier,
             OperationAction.SUCCEED,
             payload=payload,

@@ -13,12 +13,14 @@ from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
-    OperationSubType,
-    OperationType,
 )
-from aws_durable_execution_sdk_python._model.update import ChainedInvokeOptions, OperationUpdate
+from aws_durable_execution_sdk_python._model.update import ChainedInvokeOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
-from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._operations.replay import (
+    checkpointed,
+    suspend_until,
+    update_for,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import InvokeConfig
 from aws_durable_execution_sdk_python.exceptions import InvokeError
@@ -49,13 +51,9 @@ def run_invoke(
             identifier.name,
         )
         state.commit(
-            OperationUpdate(
-                operation_id=identifier.operation_id,
-                operation_type=OperationType.CHAINED_INVOKE,
-                action=OperationAction.START,
-                parent_id=identifier.parent_id,
-                name=identifier.name,
-                sub_type=OperationSubType.CHAINED_INVOKE,
+            update_for(
+                identifier,
+                OperationAction.START,
                 payload=text,
                 chained_invoke_options=ChainedInvokeOptions(function_name, config.tenant_id),
             )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from aws_durable_execution_sdk_python._model.enums import OperationAction
 from aws_durable_execution_sdk_python._model.operation import Operation
+from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._plugins.emit import replay_reached
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.exceptions import (
@@ -14,7 +17,22 @@ from aws_durable_execution_sdk_python.exceptions import (
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 
-__all__ = ["checkpointed", "suspend", "suspend_until"]
+__all__ = ["checkpointed", "suspend", "suspend_until", "update_for"]
+
+
+def update_for(
+    identifier: OperationIdentifier, action: OperationAction, **fields: Any
+) -> OperationUpdate:
+    """The update of ``action`` for the operation at ``identifier`` (its type, subtype, name)."""
+    return OperationUpdate(
+        operation_id=identifier.operation_id,
+        operation_type=identifier.operation_type,
+        action=action,
+        parent_id=identifier.parent_id,
+        name=identifier.name,
+        sub_type=identifier.sub_type,
+        **fields,
+    )
 
 
 def _describe(type_: object, sub_type: object, name: str | None) -> str:

@@ -16,13 +16,15 @@ from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
-    OperationSubType,
-    OperationType,
 )
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
-from aws_durable_execution_sdk_python._model.update import OperationUpdate, StepOptions
+from aws_durable_execution_sdk_python._model.update import StepOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
-from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._operations.replay import (
+    checkpointed,
+    suspend_until,
+    update_for,
+)
 from aws_durable_execution_sdk_python._plugins.emit import (
     user_function_ended,
     user_function_started,
@@ -37,7 +39,7 @@ from aws_durable_execution_sdk_python.exceptions import (
     StepInterruptedError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.logger import Logger
+from aws_durable_execution_sdk_python.logger import Logger, never_replaying
 from aws_durable_execution_sdk_python.retries import RetryDecision, RetryPresets
 from aws_durable_execution_sdk_python.serdes import SerDes
 from aws_durable_execution_sdk_python.types import StepContext
@@ -47,20 +49,6 @@ __all__ = ["run_step"]
 T = TypeVar("T")
 
 _DEFAULT_CONFIG = StepConfig()
-
-
-def _update(
-    identifier: OperationIdentifier, action: OperationAction, **fields: Any
-) -> OperationUpdate:
-    return OperationUpdate(
-        operation_id=identifier.operation_id,
-        operation_type=OperationType.STEP,
-        action=action,
-        parent_id=identifier.parent_id,
-        name=identifier.name,
-        sub_type=OperationSubType.STEP,
-        **fields,
-    )
 
 
 def run_step(
@@ -127,13 +115,16 @@ def _execute(
     started: bool,
 ) -> T:
     if not started:
-        start = _update(identifier, OperationAction.START)
+        start = update_for(identifier, OperationAction.START)
         if config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
             state.commit(start)  # the START must be durable before the body may run
         else:
             state.enqueue(start)
     step_logger = logger.derive(
-        _never, operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
+        never_replaying,
+        operationId=identifier.operation_id,
+        operationName=identifier.name,
+        attempt=attempt,
     )
     if state.plugins is not None:
         user_function_started(state, identifier, attempt)
@@ -154,20 +145,16 @@ def _execute(
     payload = serdes_module.serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )
-    state.commit(_update(identifier, OperationAction.SUCCEED, payload=payload))
+    state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))
     if config.serdes is None and SerDes.is_primitive(result):
         return result  # JSON primitives come back from the default serdes unchanged
     # Round-trip, so the first run returns exactly what every replay will.
     return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
 
 
-def _never() -> bool:
-    return False
-
-
 def _fail(state: ExecutionState, identifier: OperationIdentifier, error: Exception) -> None:
     recorded = ErrorObject.from_exception(error).fitted()
-    state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
+    state.commit(update_for(identifier, OperationAction.FAIL, error=recorded))
     raise operation_error(StepError, recorded, identifier.operation_id, cause=error)
 
 
@@ -187,7 +174,7 @@ def _retry_or_fail(
         _fail(state, identifier, error)
     delay = min(max(1, int(decision.delay_seconds)), MAX_WAIT_SECONDS)
     state.commit(
-        _update(
+        update_for(
             identifier,
             OperationAction.RETRY,
             error=ErrorObject.from_exception(error).fitted(),

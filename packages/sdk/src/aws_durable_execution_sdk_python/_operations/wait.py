@@ -5,11 +5,13 @@ from __future__ import annotations
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
-    OperationSubType,
-    OperationType,
 )
-from aws_durable_execution_sdk_python._model.update import OperationUpdate, WaitOptions
-from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._model.update import WaitOptions
+from aws_durable_execution_sdk_python._operations.replay import (
+    checkpointed,
+    suspend_until,
+    update_for,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 
@@ -20,13 +22,9 @@ def run_wait(state: ExecutionState, identifier: OperationIdentifier, seconds: in
     op = checkpointed(state, identifier)
     if op is None:
         state.commit(
-            OperationUpdate(
-                operation_id=identifier.operation_id,
-                operation_type=OperationType.WAIT,
-                action=OperationAction.START,
-                parent_id=identifier.parent_id,
-                name=identifier.name,
-                sub_type=OperationSubType.WAIT,
+            update_for(
+                identifier,
+                OperationAction.START,
                 wait_options=WaitOptions(wait_seconds=seconds),
             )
         )

@@ -8,19 +8,21 @@ and the strategy's delay; the next attempt resumes from that checkpointed state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
-    OperationSubType,
-    OperationType,
 )
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
-from aws_durable_execution_sdk_python._model.update import OperationUpdate, StepOptions
+from aws_durable_execution_sdk_python._model.update import StepOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
-from aws_durable_execution_sdk_python._operations.replay import checkpointed, suspend_until
+from aws_durable_execution_sdk_python._operations.replay import (
+    checkpointed,
+    suspend_until,
+    update_for,
+)
 from aws_durable_execution_sdk_python._plugins.emit import (
     user_function_ended,
     user_function_started,
@@ -33,31 +35,13 @@ from aws_durable_execution_sdk_python.exceptions import (
     WaitForConditionError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.logger import Logger
+from aws_durable_execution_sdk_python.logger import Logger, never_replaying
 from aws_durable_execution_sdk_python.types import WaitForConditionCheckContext
 from aws_durable_execution_sdk_python.waits import WaitForConditionConfig
 
 __all__ = ["run_wait_for_condition"]
 
 T = TypeVar("T")
-
-
-def _update(
-    identifier: OperationIdentifier, action: OperationAction, **fields: Any
-) -> OperationUpdate:
-    return OperationUpdate(
-        operation_id=identifier.operation_id,
-        operation_type=OperationType.STEP,
-        action=action,
-        parent_id=identifier.parent_id,
-        name=identifier.name,
-        sub_type=OperationSubType.WAIT_FOR_CONDITION,
-        **fields,
-    )
-
-
-def _never() -> bool:
-    return False
 
 
 def run_wait_for_condition(
@@ -90,9 +74,12 @@ def run_wait_for_condition(
                 details.next_attempt_timestamp if details else None,
             )
     if op is None or op.status is not OperationStatus.STARTED:
-        state.enqueue(_update(identifier, OperationAction.START))
+        state.enqueue(update_for(identifier, OperationAction.START))
     check_logger = logger.derive(
-        _never, operationId=identifier.operation_id, operationName=identifier.name, attempt=attempt
+        never_replaying,
+        operationId=identifier.operation_id,
+        operationName=identifier.name,
+        attempt=attempt,
     )
     user_function_started(state, identifier, attempt)
     try:
@@ -115,17 +102,17 @@ def run_wait_for_condition(
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
             raise
         recorded = ErrorObject.from_exception(error).fitted()
-        state.commit(_update(identifier, OperationAction.FAIL, error=recorded))
+        state.commit(update_for(identifier, OperationAction.FAIL, error=recorded))
         raise operation_error(
             WaitForConditionError, recorded, identifier.operation_id, cause=error
         ) from error
     user_function_ended(state, identifier, True, attempt)
     if not decision.should_continue:
-        state.commit(_update(identifier, OperationAction.SUCCEED, payload=payload))
+        state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))
         return new_state
     delay = min(max(1, int(decision.delay_seconds)), MAX_WAIT_SECONDS)
     state.commit(
-        _update(
+        update_for(
             identifier,
             OperationAction.RETRY,
             payload=payload,
