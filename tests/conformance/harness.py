@@ -205,7 +205,7 @@ def verify(
     assert_strict_history(events, history)
     started = events[0]["ExecutionStartedDetails"]["Input"]["Payload"]
     assert json.loads(started) == requirement.input
-    match_history(requirement.history, events)
+    bindings = match_history(requirement.history, events)
     if offsets:
         start = events[0]["EventTimestamp"]
         actual = {
@@ -219,6 +219,6 @@ def verify(
 
     records = log_records_for(caplog.records, outcome.execution_arn)
     if requirement.logs is not None:
-        match_logs(requirement.logs, records)
-    match_logs(extra_logs or [], records)
+        match_logs(requirement.logs, records, bindings)
+    match_logs(extra_logs or [], records, bindings)
     return outcome, events

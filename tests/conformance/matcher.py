@@ -5,10 +5,14 @@ but the key must be present; a whole-string ``${NAME}`` binds on first use and m
 wherever it appears again; ``${/regex/}`` is a regex search on the value (numbers are
 stringified first); dicts compare only the listed keys; lists must have the same length;
 anything else must be equal, types included (``Duration: 60`` is not ``"60"``).
+``ExpectedLogs`` entries match log records by fields (exact or ``/regex/``), counted
+(``count`` / ``min_count`` / ``max_count``) and ordered (``before`` / ``after``): see
+:func:`match_logs`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -226,48 +230,123 @@ def match_history(
 # -- logs ------------------------------------------------------------------------------------
 
 
+def _json_fields(message: str) -> dict[str, Any]:
+    """The fields of a message that is a JSON object (a structured log line), else none."""
+    if not message.startswith("{"):
+        return {}
+    try:
+        parsed = json.loads(message)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def log_records_for(
     records: Iterable[logging.LogRecord], execution_arn: str
 ) -> list[dict[str, Any]]:
     """The records that carry ``execution_arn`` (``executionArn`` or ``durableExecutionArn``),
-    as JSON-like dicts: ``message``, ``level`` and the record's extra fields."""
+    as JSON-like dicts: ``message``, ``level`` and the record's extra fields.
+
+    A message that is a JSON object is a structured record, as CloudWatch reads it: its
+    fields are the record's fields too, over the ``LogRecord`` attributes of the same name
+    (``name``, ``module`` ... cannot be passed as extras).
+    """
     out: list[dict[str, Any]] = []
     for record in records:
-        fields = vars(record)
-        if execution_arn not in (fields.get("executionArn"), fields.get("durableExecutionArn")):
-            continue
-        entry = {k: v for k, v in fields.items() if k not in ("msg", "args", "message")}
+        entry = {k: v for k, v in vars(record).items() if k not in ("msg", "args", "message")}
         entry["message"] = record.getMessage()
         entry["level"] = record.levelname
+        entry.update(_json_fields(entry["message"]))
+        if execution_arn not in (entry.get("executionArn"), entry.get("durableExecutionArn")):
+            continue
         out.append(entry)
     return out
 
 
 def _log_field_matches(expected: Any, actual: Any) -> bool:
+    """Exact (types too), or ``/regex/`` searched in the value as its JSON log line shows it
+    (numbers and booleans as JSON: ``2``, ``true``)."""
     if isinstance(expected, str) and len(expected) >= 2 and expected[0] == expected[-1] == "/":
-        return isinstance(actual, str) and re.search(expected[1:-1], actual) is not None
+        if not isinstance(actual, str):
+            if not (actual is None or isinstance(actual, int | float)):
+                return False
+            actual = json.dumps(actual)
+        return re.search(expected[1:-1], actual) is not None
     return type(expected) is type(actual) and expected == actual
 
 
-def match_logs(
-    expected_logs: Iterable[Mapping[str, Any]], records: list[Mapping[str, Any]]
-) -> None:
-    """Check each ``ExpectedLogs`` entry's ``count`` / ``min_count`` / ``max_count``.
+def _bind_fields(
+    fields: Mapping[str, Any], bindings: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """Fields with the history's bindings in: a whole ``${ID1}`` is the bound value itself,
+    one inside a ``/regex/`` its escaped text. A name the history did not bind is an error."""
 
-    Raises ``MatchError`` listing every failed entry. ``before`` / ``after`` are not
-    supported yet and raise ``ValueError`` rather than pass unchecked.
+    def bind(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        whole = _BINDING.match(value)
+        if whole is not None:
+            if whole.group(1) not in bindings:
+                raise ValueError(f"{where}: ${{{whole.group(1)}}} is not bound by the history")
+            return bindings[whole.group(1)]
+        regex = len(value) >= 2 and value[0] == value[-1] == "/"
+
+        def replace(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name not in bindings:
+                raise ValueError(f"{where}: ${{{name}}} is not bound by the history")
+            text = str(bindings[name])
+            return re.escape(text) if regex else text
+
+        return _VARIABLE.sub(replace, value)
+
+    return {key: bind(value) for key, value in fields.items()}
+
+
+def _patterns(entry: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    """An entry's ``before`` / ``after``: a list of field maps (or one map)."""
+    value = entry.get(key, [])
+    value = [value] if isinstance(value, Mapping) else value
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ValueError(f"{where}: {key!r} must be a list of field maps, got {value!r}")
+    return value
+
+
+def _matching(fields: Mapping[str, Any], records: list[Mapping[str, Any]]) -> list[int]:
+    return [
+        index
+        for index, record in enumerate(records)
+        if all(k in record and _log_field_matches(v, record[k]) for k, v in fields.items())
+    ]
+
+
+def match_logs(
+    expected_logs: Iterable[Mapping[str, Any]],
+    records: list[Mapping[str, Any]],
+    bindings: Mapping[str, Any] | None = None,
+) -> None:
+    """Check each ``ExpectedLogs`` entry: its ``count`` / ``min_count`` / ``max_count``
+    (at least one by default) and its ``before`` / ``after`` ordering.
+
+    ``records`` are in the order they were logged. ``after: [P, ...]``: every record the
+    entry matches has, for each field map ``P``, a record matching ``P`` logged earlier;
+    ``before``: one logged later. A ``P`` that matches no record at all fails the entry
+    (even when the entry itself matches none). ``bindings`` are the history's (``${ID1}``).
+    Raises ``MatchError`` listing every failed entry; malformed entries raise ``ValueError``.
     """
+    bindings = bindings or {}
     mismatches: list[str] = []
     for index, entry in enumerate(expected_logs):
-        unknown = set(entry) - {"match", *_LOG_COUNT_KEYS}
+        where = f"ExpectedLogs[{index}]"
+        unknown = set(entry) - {"match", "before", "after", *_LOG_COUNT_KEYS}
         if unknown:
-            raise ValueError(f"ExpectedLogs[{index}]: unsupported keys {sorted(unknown)}")
-        fields = entry["match"]
-        found = [
-            r
-            for r in records
-            if all(k in r and _log_field_matches(v, r[k]) for k, v in fields.items())
-        ]
+            raise ValueError(f"{where}: unsupported keys {sorted(unknown)}")
+        fields = _bind_fields(entry["match"], bindings, where)
+        order = {
+            key: [_bind_fields(p, bindings, where) for p in _patterns(entry, key, where)]
+            for key in ("before", "after")
+        }
+        found = _matching(fields, records)
         count = len(found)
         bounds = {k: entry[k] for k in _LOG_COUNT_KEYS if k in entry} or {"min_count": 1}
         failed = (
@@ -275,11 +354,23 @@ def match_logs(
             or ("min_count" in bounds and count < bounds["min_count"])
             or ("max_count" in bounds and count > bounds["max_count"])
         )
+        messages = [r.get("message") for r in records]
         if failed:
-            messages = [r.get("message") for r in records]
             mismatches.append(
-                f"ExpectedLogs[{index}] {dict(fields)!r}: expected {bounds}, found {count} "
+                f"{where} {fields!r}: expected {bounds}, found {count} "
                 f"matching records; messages were {messages!r}"
             )
+        for key, patterns in order.items():
+            for pattern in patterns:
+                others = _matching(pattern, records)
+                if key == "after":
+                    bad = [i for i in found if not others or min(others) >= i]
+                else:
+                    bad = [i for i in found if not others or max(others) <= i]
+                if bad or not others:
+                    mismatches.append(
+                        f"{where} {fields!r}: records {bad} are not {key} a record matching "
+                        f"{pattern!r} (those are {others}); messages were {messages!r}"
+                    )
     if mismatches:
         raise MatchError(mismatches)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
@@ -29,7 +28,11 @@ from aws_durable_execution_sdk_python.exceptions import (
     InvalidStateError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.serdes import PassThroughSerDes, SerDes
+from aws_durable_execution_sdk_python.serdes import (
+    PassThroughSerDes,
+    SerDes,
+    deserialize,
+)
 
 __all__ = ["Callback", "create_callback"]
 
@@ -75,7 +78,7 @@ class Callback(Generic[T]):
             payload = details.result if details else None
             if payload is None:
                 return None
-            value: T = serdes_module.deserialize(
+            value: T = deserialize(
                 self._serdes or _PASS_THROUGH,
                 payload,
                 self.operation_id,

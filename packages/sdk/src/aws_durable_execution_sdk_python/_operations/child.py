@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
@@ -33,6 +32,7 @@ from aws_durable_execution_sdk_python.exceptions import (
     InvocationError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+from aws_durable_execution_sdk_python.serdes import deserialize, serialize
 
 __all__ = ["CHILD_RESULT_LIMIT", "run_child"]
 
@@ -89,7 +89,7 @@ def run_child(
     user_function_ended(state, identifier, True)
     if replaying_children or config.is_virtual:
         return result
-    payload = serdes_module.serialize(
+    payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )
     replay_children = len(payload) > CHILD_RESULT_LIMIT
@@ -116,7 +116,7 @@ def _load(
 ) -> Any:
     if payload is None:
         return None
-    return serdes_module.deserialize(
+    return deserialize(
         config.serdes,
         payload,
         identifier.operation_id,

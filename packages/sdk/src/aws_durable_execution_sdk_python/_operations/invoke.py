@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
@@ -25,7 +24,7 @@ from aws_durable_execution_sdk_python._state.execution_state import ExecutionSta
 from aws_durable_execution_sdk_python.config import InvokeConfig
 from aws_durable_execution_sdk_python.exceptions import InvokeError
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.serdes import DEFAULT_JSON_SERDES
+from aws_durable_execution_sdk_python.serdes import DEFAULT_JSON_SERDES, deserialize, serialize
 
 __all__ = ["run_invoke"]
 
@@ -43,7 +42,7 @@ def run_invoke(
     config = config or _DEFAULT
     op = checkpointed(state, identifier)
     if op is None:
-        text = serdes_module.serialize(
+        text = serialize(
             config.serdes_payload or DEFAULT_JSON_SERDES,
             payload,
             identifier.operation_id,
@@ -64,7 +63,7 @@ def run_invoke(
         result = details.result if details else None
         if result is None:
             return None
-        return serdes_module.deserialize(
+        return deserialize(
             config.serdes_result or DEFAULT_JSON_SERDES,
             result,
             identifier.operation_id,

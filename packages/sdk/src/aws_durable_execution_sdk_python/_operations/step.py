@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
@@ -41,7 +40,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.logger import Logger, never_replaying
 from aws_durable_execution_sdk_python.retries import RetryDecision, RetryPresets
-from aws_durable_execution_sdk_python.serdes import SerDes
+from aws_durable_execution_sdk_python.serdes import SerDes, deserialize, serialize
 from aws_durable_execution_sdk_python.types import StepContext
 
 __all__ = ["run_step"]
@@ -95,7 +94,7 @@ def _load(
 ) -> Any:
     if payload is None:
         return None
-    return serdes_module.deserialize(
+    return deserialize(
         config.serdes,
         payload,
         identifier.operation_id,
@@ -142,7 +141,7 @@ def _execute(
         user_function_ended(state, identifier, False, attempt)
         _retry_or_fail(state, identifier, config, error, attempt)
     user_function_ended(state, identifier, True, attempt)
-    payload = serdes_module.serialize(
+    payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )
     state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from aws_durable_execution_sdk_python import serdes as serdes_module
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
@@ -36,6 +35,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.logger import Logger, never_replaying
+from aws_durable_execution_sdk_python.serdes import deserialize, serialize
 from aws_durable_execution_sdk_python.types import WaitForConditionCheckContext
 from aws_durable_execution_sdk_python.waits import WaitForConditionConfig
 
@@ -60,7 +60,7 @@ def run_wait_for_condition(
             result = details.result if details else None
             if result is None:
                 return None  # type: ignore[return-value]
-            value: T = serdes_module.deserialize(
+            value: T = deserialize(
                 config.serdes, result, identifier.operation_id, arn, identifier.name
             )
             return value
@@ -85,16 +85,14 @@ def run_wait_for_condition(
     try:
         current = config.initial_state
         if details is not None and details.result:
-            current = serdes_module.deserialize(
+            current = deserialize(
                 config.serdes, details.result, identifier.operation_id, arn, identifier.name
             )
         new_state = check(
             current, WaitForConditionCheckContext(logger=check_logger, attempt=attempt)
         )
         decision = config.wait_strategy(new_state, attempt)
-        payload = serdes_module.serialize(
-            config.serdes, new_state, identifier.operation_id, arn, identifier.name
-        )
+        payload = serialize(config.serdes, new_state, identifier.operation_id, arn, identifier.name)
     except Exception as error:
         user_function_ended(state, identifier, False, attempt)
         if state.fatal_error is not None:

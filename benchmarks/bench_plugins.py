@@ -1,0 +1,308 @@
+"""Plugin benchmarks: what registered plugins cost a long run of sequential steps.
+
+Run ``python benchmarks/bench_plugins.py`` for the figures against their targets; ``--check``
+makes a missed target exit non-zero; ``--profile`` runs the three-plugin case under cProfile
+and prints the plugin-related entries that cost the most. Three variants of one handler run
+10,000 sequential steps: without plugins, with three registered no-op plugins (each
+overriding every hook with ``pass``), and with three registered plugins that override no
+hook. The variants are interleaved (one run of each per round, the order rotating) so that
+a busy machine slows them alike; an overhead is the median over the rounds of
+``t(variant) / t(no plugins) - 1``. The runner's own hook recorder is switched off
+(``record_hooks=False``): only the handler's plugins are measured. ``test_bench_plugins.py``
+runs the same cases under pytest-benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
+from aws_durable_execution_sdk_python.plugin import DurableInstrumentationPlugin, PluginDispatcher
+from aws_durable_execution_sdk_python_testing import (
+    DurableFunctionTestResult,
+    DurableFunctionTestRunner,
+    InvocationStatus,
+    Limits,
+)
+
+# The service caps an execution at 3,000 operations; ruling 14 lets benchmarks raise it.
+STEP_LIMITS = Limits(max_operations=20_000)
+STEPS = 10_000
+PLUGIN_COUNT = 3
+HOOKS = (
+    "on_invocation_start",
+    "on_invocation_end",
+    "on_operation_start",
+    "on_operation_end",
+    "on_operation_change",
+    "on_user_function_start",
+    "on_user_function_end",
+)
+
+# -- plugins -------------------------------------------------------------------------------
+
+
+class NoOpPlugin(DurableInstrumentationPlugin):
+    """Implements every hook and does nothing: the cost of calling hooks at all."""
+
+    def on_invocation_start(self, info: Any) -> None:
+        pass
+
+    def on_invocation_end(self, info: Any) -> None:
+        pass
+
+    def on_operation_start(self, info: Any) -> None:
+        pass
+
+    def on_operation_end(self, info: Any) -> None:
+        pass
+
+    def on_operation_change(self, info: Any) -> None:
+        pass
+
+    def on_user_function_start(self, info: Any) -> None:
+        pass
+
+    def on_user_function_end(self, info: Any) -> None:
+        pass
+
+
+class SilentPlugin(DurableInstrumentationPlugin):
+    """Registered, but overrides no hook: it should cost (almost) nothing."""
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+
+def _small_int(step_context: StepContext) -> int:
+    return 7
+
+
+def _steps(event: Any, context: DurableContext) -> int:
+    total = 0
+    for _ in range(event["steps"]):
+        total += context.step(_small_int)
+    return total
+
+
+no_plugins_handler = durable_execution(_steps)
+noop_plugins_handler = durable_execution(plugins=[NoOpPlugin() for _ in range(PLUGIN_COUNT)])(
+    _steps
+)
+silent_plugins_handler = durable_execution(
+    plugins=[SilentPlugin() for _ in range(PLUGIN_COUNT)]
+)(_steps)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    handler: Callable[..., Any]
+    target_overhead: float | None  # None: the baseline
+
+
+BASELINE = Variant("no plugins", no_plugins_handler, None)
+NOOP = Variant(f"{PLUGIN_COUNT} no-op plugins (all hooks)", noop_plugins_handler, 0.35)
+# "about zero": the margin only absorbs the noise of a busy machine.
+SILENT = Variant(f"{PLUGIN_COUNT} plugins overriding no hook", silent_plugins_handler, 0.10)
+VARIANTS = (BASELINE, NOOP, SILENT)
+
+
+def run_steps(handler: Callable[..., Any], steps: int) -> DurableFunctionTestResult:
+    with DurableFunctionTestRunner(handler, limits=STEP_LIMITS, record_hooks=False) as runner:
+        return runner.run(input={"steps": steps}, timeout=600)
+
+
+# -- checks of what the cases must produce (outside the timed region) -----------------------
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_steps(result: DurableFunctionTestResult, steps: int) -> None:
+    _expect(
+        result.status is InvocationStatus.SUCCEEDED,
+        f"expected SUCCEEDED, got {result.status} ({result.error})",
+    )
+    _expect(result.result == 7 * steps, f"expected {7 * steps}, got {result.result!r}")
+    _expect(len(result.operations) == steps, f"expected {steps} operations")
+
+
+def check_plugins() -> None:
+    """The variants measure what they claim: every hook implemented, or none."""
+    noop = PluginDispatcher([NoOpPlugin() for _ in range(PLUGIN_COUNT)])
+    _expect(all(noop.wants[hook] for hook in HOOKS), f"no-op plugins: {noop.wants}")
+    silent = PluginDispatcher([SilentPlugin() for _ in range(PLUGIN_COUNT)])
+    _expect(not any(silent.wants.values()), f"silent plugins: {silent.wants}")
+
+
+# -- timing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    variant: Variant
+    first: float  # the first run in this process: imports and caches still cold
+    times: list[float]
+    ratios: list[float]  # per round: t(variant) / t(no plugins)
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def overhead(self) -> float:
+        return statistics.median(self.ratios) - 1
+
+    @property
+    def ok(self) -> bool:
+        target = self.variant.target_overhead
+        return target is None or self.overhead < target
+
+
+def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()  # no run pays for the garbage of the one before
+    start = time.perf_counter()
+    outcome = run()
+    return time.perf_counter() - start, outcome
+
+
+def measure(steps: int = STEPS, rounds: int = 5) -> list[Measurement]:
+    """Warm each variant up (checking its outcome), then time ``rounds`` interleaved rounds."""
+    check_plugins()
+    first = {}
+    for variant in VARIANTS:
+        first[variant.name], result = _timed(lambda v=variant: run_steps(v.handler, steps))
+        check_steps(result, steps)
+    times: dict[str, list[float]] = {variant.name: [] for variant in VARIANTS}
+    for index in range(rounds):
+        shift = index % len(VARIANTS)
+        for variant in VARIANTS[shift:] + VARIANTS[:shift]:
+            elapsed, _ = _timed(lambda v=variant: run_steps(v.handler, steps))
+            times[variant.name].append(elapsed)
+    base = times[BASELINE.name]
+    return [
+        Measurement(
+            variant,
+            first[variant.name],
+            times[variant.name],
+            [t / b for t, b in zip(times[variant.name], base, strict=True)],
+        )
+        for variant in VARIANTS
+    ]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def report(measurements: list[Measurement], steps: int) -> list[str]:
+    """Print the table; return the names of the missed targets."""
+    missed = []
+    rows = [(f"{steps:,} sequential steps", "first", "best", "median", "overhead", "target", "")]
+    for m in measurements:
+        target = m.variant.target_overhead
+        if not m.ok:
+            missed.append(m.variant.name)
+        rows.append(
+            (
+                m.variant.name,
+                _ms(m.first),
+                _ms(m.best),
+                _ms(m.median),
+                "-" if target is None else f"{m.overhead:+.1%}",
+                "-" if target is None else f"< {target:.0%}",
+                "" if target is None else "ok" if m.ok else "MISSED",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        cells = [
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    rounds = len(measurements[0].times)
+    print(f"\noverhead = median over {rounds} interleaved rounds of t(variant)/t(no plugins) - 1")
+    return missed
+
+
+# -- profile -------------------------------------------------------------------------------
+
+_PLUGIN_CODE = ("_plugins", "pluggy", "bench_plugins")
+
+
+def profile(steps: int = STEPS, top: int = 20) -> None:
+    """cProfile the no-op-plugin variant; print the plugin-related entries, costliest first
+    (by cumulative time: the engine's reporting points come first, then what they call)."""
+    run_steps(noop_plugins_handler, 100)  # warm up imports and caches
+    profiler = cProfile.Profile()
+    profiler.enable()
+    result = run_steps(noop_plugins_handler, steps)
+    profiler.disable()
+    check_steps(result, steps)
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    entries = stats.stats  # type: ignore[attr-defined]
+    total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values())
+    related = [
+        (key, value)
+        for key, value in entries.items()
+        if any(part in key[0] for part in _PLUGIN_CODE)
+    ]
+    own = sum(value[2] for _key, value in related)
+    print(
+        f"cProfile, {PLUGIN_COUNT} no-op plugins, {steps:,} steps: {total:.2f} s profiled, "
+        f"{own:.2f} s ({own / total:.0%}) in plugin dispatch, info building and the plugins\n"
+    )
+    print(f"{'own s':>7}  {'cum s':>7}  {'calls':>8}  function")
+    for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in sorted(
+        related, key=lambda item: item[1][3], reverse=True
+    )[:top]:
+        where = filename.split("site-packages/")[-1].split("/src/")[-1]
+        print(f"{tottime:7.3f}  {cumtime:7.3f}  {calls:8d}  {function} ({where}:{line})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default: 5)")
+    parser.add_argument("--steps", type=int, default=STEPS, help=f"steps (default: {STEPS})")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the no-op-plugin case instead"
+    )
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile(args.steps)
+        return 0
+    print(
+        f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "
+        "then the timed rounds\n"
+    )
+    missed = report(measure(args.steps, args.rounds), args.steps)
+    if missed:
+        print(f"missed targets: {', '.join(missed)}")
+        if args.check:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
