@@ -247,36 +247,37 @@ def report(measurements: list[Measurement], steps: int) -> list[str]:
 
 # -- profile -------------------------------------------------------------------------------
 
-_PLUGIN_CODE = ("_plugins", "pluggy", "bench_plugins")
+def _plugin_related(filename: str, function: str) -> bool:
+    if "/_plugins/" in filename or "._plugins." in filename or "/pluggy/" in filename:
+        return True  # the dispatcher, the reporting points, the info classes, pluggy
+    return filename.endswith("bench_plugins.py") and function.startswith("on_")
 
 
-def profile(steps: int = STEPS, top: int = 20) -> None:
-    """cProfile the no-op-plugin variant; print the plugin-related entries, costliest first
-    (by cumulative time: the engine's reporting points come first, then what they call)."""
-    run_steps(noop_plugins_handler, 100)  # warm up imports and caches
+def profile(variant: Variant = NOOP, steps: int = STEPS, top: int = 20) -> None:
+    """cProfile one variant; print the plugin-related entries, costliest first (by
+    cumulative time: the engine's reporting points come first, then what they call)."""
+    run_steps(variant.handler, 100)  # warm up imports and caches
     profiler = cProfile.Profile()
     profiler.enable()
-    result = run_steps(noop_plugins_handler, steps)
+    result = run_steps(variant.handler, steps)
     profiler.disable()
     check_steps(result, steps)
     stats = pstats.Stats(profiler, stream=io.StringIO())
     entries = stats.stats  # type: ignore[attr-defined]
-    total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values())
+    total = sum(value[2] for value in entries.values())
     related = [
-        (key, value)
-        for key, value in entries.items()
-        if any(part in key[0] for part in _PLUGIN_CODE)
+        (key, value) for key, value in entries.items() if _plugin_related(key[0], key[2])
     ]
     own = sum(value[2] for _key, value in related)
     print(
-        f"cProfile, {PLUGIN_COUNT} no-op plugins, {steps:,} steps: {total:.2f} s profiled, "
-        f"{own:.2f} s ({own / total:.0%}) in plugin dispatch, info building and the plugins\n"
+        f"cProfile, {variant.name}, {steps:,} steps: {total:.2f} s profiled, {own:.2f} s "
+        f"({own / total:.0%}) own time in plugin dispatch, info building and the plugins\n"
     )
     print(f"{'own s':>7}  {'cum s':>7}  {'calls':>8}  function")
     for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in sorted(
         related, key=lambda item: item[1][3], reverse=True
     )[:top]:
-        where = filename.split("site-packages/")[-1].split("/src/")[-1]
+        where = filename.split("/src/")[-1].split("site-packages/")[-1]
         print(f"{tottime:7.3f}  {cumtime:7.3f}  {calls:8d}  {function} ({where}:{line})")
 
 
@@ -286,11 +287,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default: 5)")
     parser.add_argument("--steps", type=int, default=STEPS, help=f"steps (default: {STEPS})")
     parser.add_argument(
-        "--profile", action="store_true", help="profile the no-op-plugin case instead"
+        "--profile",
+        nargs="?",
+        const="noop",
+        choices=["noop", "silent"],
+        help="profile a plugin variant instead of timing (default: noop)",
     )
     args = parser.parse_args(argv)
     if args.profile:
-        profile(args.steps)
+        profile(NOOP if args.profile == "noop" else SILENT, args.steps)
         return 0
     print(
         f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "

@@ -282,3 +282,103 @@ def test_log_records_are_those_of_the_execution() -> None:
     assert [r["message"] for r in found] == ["mine x", "also mine x"]
     assert found[1]["operationId"] == "op"
     assert found[0]["level"] == "INFO"
+
+
+# -- ExpectedLogs ordering, history bindings, structured records ----------------------------
+
+PLUGIN_RECORDS = [
+    {"message": "m", "plugin": "P", "hook": "invocation-start", "first": True},
+    {"message": "m", "plugin": "P", "hook": "operation-start", "op": "id-1", "n": 2},
+    {"message": "Greeting step running for: abc"},
+    {"message": "m", "plugin": "P", "hook": "invocation-end", "status": "SUCCEEDED"},
+    {"message": "m", "plugin": "P", "hook": "invocation-start", "first": False},
+    {"message": "m", "plugin": "P", "hook": "invocation-end", "status": "PENDING"},
+]
+START = {"plugin": "P", "hook": "invocation-start"}
+FIRST_START = {**START, "first": True}
+GREETING = {"message": "/Greeting step/"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "fails"),
+    [
+        ({"match": GREETING, "after": [FIRST_START]}, False),
+        ({"match": GREETING, "after": FIRST_START}, False),  # one map for a list of one
+        ({"match": GREETING, "before": [{"hook": "invocation-end"}]}, False),
+        ({"match": GREETING, "after": [FIRST_START, {"hook": "operation-start"}]}, False),
+        ({"match": GREETING, "after": [{"hook": "invocation-end"}]}, True),
+        ({"match": GREETING, "before": [FIRST_START]}, True),
+        ({"match": GREETING, "after": [{"hook": "never"}]}, True),  # P must match something
+        ({"match": {"hook": "never"}, "count": 0, "after": [{"hook": "never"}]}, True),
+        ({"match": {"hook": "never"}, "count": 0, "after": [FIRST_START]}, False),
+        # Each matched record needs a P before it: the first end has the first start,
+        # the second end the second start (P need not come after every earlier match).
+        ({"match": {"hook": "invocation-end"}, "count": 2, "after": [START]}, False),
+        # ... but the first end has no replay start before it.
+        ({"match": {"hook": "invocation-end"}, "after": [{**START, "first": False}]}, True),
+        ({"match": {"hook": "invocation-start"}, "count": 2, "before": [GREETING]}, True),
+        ({"match": {"hook": "invocation-start"}, "before": [{"status": "PENDING"}]}, False),
+    ],
+)
+def test_match_logs_ordering(entry: dict[str, Any], fails: bool) -> None:
+    if fails:
+        with pytest.raises(MatchError, match=r"ExpectedLogs\[0\]"):
+            match_logs([entry], PLUGIN_RECORDS)
+    else:
+        match_logs([entry], PLUGIN_RECORDS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "count"),
+    [
+        ({"op": "${ID1}"}, 1),
+        ({"op": "/^${ID1}$/"}, 1),
+        ({"op": "${ID2}"}, 0),
+        ({"n": "/^\\d+$/"}, 1),  # numbers are searched as their JSON text
+        ({"first": "/^true$/"}, 1),  # so are booleans
+        ({"first": "/.*/"}, 2),  # key presence
+        ({"first": "true"}, 0),  # exact values keep their type
+        ({"status": "/.*/"}, 2),
+    ],
+)
+def test_match_logs_fields(fields: dict[str, Any], count: int) -> None:
+    bindings = {"ID1": "id-1", "ID2": "id-2"}
+    match_logs([{"match": fields, "count": count}], PLUGIN_RECORDS, bindings)
+
+
+def test_match_logs_bindings_come_from_the_history() -> None:
+    events = [_event(2, "StepStarted", Id="id-1")]
+    bindings = match_history([{"EventId": 2, "Id": "${ID1}"}], events)
+    entry = {"match": {"op": "${ID1}"}, "count": 1, "after": [{"first": True}]}
+    match_logs([entry], PLUGIN_RECORDS, bindings)
+    with pytest.raises(ValueError, match="ID9"):
+        match_logs([{"match": {"op": "${ID9}"}}], PLUGIN_RECORDS, bindings)
+    with pytest.raises(ValueError, match="ID9"):
+        match_logs([{"match": {"op": "x"}, "after": [{"op": "/${ID9}/"}]}], PLUGIN_RECORDS)
+
+
+def test_match_logs_refuses_malformed_ordering() -> None:
+    with pytest.raises(ValueError, match="after"):
+        match_logs([{"match": {"message": "x"}, "after": ["x"]}], RECORDS)
+    with pytest.raises(ValueError, match="within"):
+        match_logs([{"match": {"message": "x"}, "within": 1}], RECORDS)
+
+
+def test_structured_records_carry_their_json_fields() -> None:
+    def record(message: str, **extra: Any) -> logging.LogRecord:
+        made = logging.LogRecord("conformance", logging.INFO, __file__, 1, message, (), None)
+        made.__dict__.update(extra)
+        return made
+
+    records = [
+        record('{"hook": "operation-end", "name": "greet", "durableExecutionArn": "arn:1"}'),
+        record('{"hook": "x", "durableExecutionArn": "arn:2"}'),
+        record("{not json", executionArn="arn:1"),
+        record('["a list"]', executionArn="arn:1"),
+    ]
+    found = log_records_for(records, "arn:1")
+    assert [r["message"][:2] for r in found] == ['{"', "{n", '["']
+    # The JSON's fields win over LogRecord attributes of the same name (name = logger's).
+    assert found[0]["name"] == "greet"
+    assert found[0]["hook"] == "operation-end"
+    assert found[1]["name"] == "conformance"

@@ -20,17 +20,19 @@ from typing import Any
 from aws_durable_execution_sdk_python.lambda_service import (
     ErrorObject,
     Operation,
-    OperationSubType,
-    OperationType,
 )
 from aws_durable_execution_sdk_python.plugin import instrument
 from aws_durable_execution_sdk_python.retries import use_random
+from aws_durable_execution_sdk_python_testing._callback_desk import (
+    CallbackDesk,
+    callback_names,
+    open_callback,
+)
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
 from aws_durable_execution_sdk_python_testing._service.errors import (
-    InvalidParameterValueException,
     ServiceApiError,
 )
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
@@ -38,16 +40,10 @@ from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
     InMemoryDurableService,
 )
-from aws_durable_execution_sdk_python_testing._service.timers import Timer
 from aws_durable_execution_sdk_python_testing.callbacks import (
     ActionSpec,
-    CallbackFailure,
-    CallbackHeartbeat,
-    CallbackSuccess,
     CreatedCallback,
-    actions_for,
     encode_callback_result,
-    wait_for_callback_name,
 )
 from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsLocalRunnerError,
@@ -148,14 +144,12 @@ class DurableFunctionTestRunner:
         self.clock = VirtualClock()
         self.service = InMemoryDurableService(self.clock, limits or Limits())
         self.service.invoke_hook = self._start_target
-        self.service.callback_hook = self._on_callback_created
+        self._desk = CallbackDesk(self.service)
+        self.service.callback_hook = self._desk.on_created
         self.client = InMemoryServiceClient(self.service)
         self._functions: dict[str, Function] = {}
         self._function_of: dict[str, Function] = {}  # execution ARN -> function
-        self._callback_actions: dict[str, Mapping[str, ActionSpec]] = {}
         self._random: dict[str, random.Random] = {}
-        self.rejected_callback_actions: list[tuple[CreatedCallback, Any, ServiceApiError]] = []
-        self._pending_actions: list[tuple[Timer, CreatedCallback, Any]] = []
         self._freezer: Any = None
         self._frozen: Any = None
         self._closed = False
@@ -210,10 +204,7 @@ class DurableFunctionTestRunner:
         )
         record.parent = (caller.arn, op.operation_id)
         self._track(record, function)
-        # Declared callback answers hold for the whole run, invoked targets included.
-        spec = self._callback_actions.get(caller.arn)
-        if spec:
-            self._callback_actions[record.arn] = spec
+        self._desk.inherit(caller.arn, record.arn)
         return record.arn
 
     def _track(self, record: ExecutionRecord, function: Function) -> None:
@@ -281,8 +272,7 @@ class DurableFunctionTestRunner:
             function_name, execution_name, normalize_input(input), self.durable_execution_timeout
         )
         self._track(record, Function(self.handler))
-        if callbacks:
-            self._callback_actions[record.arn] = callbacks
+        self._desk.declare(record.arn, callbacks)
         return record.arn
 
     def wait_for_result(
@@ -298,6 +288,11 @@ class DurableFunctionTestRunner:
         if not record.is_terminal:
             raise StuckExecutionError(self._stuck_message(record))
         return self.get_result(execution_arn)
+
+    @property
+    def rejected_callback_actions(self) -> list[tuple[CreatedCallback, Any, ServiceApiError]]:
+        """Declared answers that came too late (their callback or execution had ended)."""
+        return self._desk.rejected_callback_actions
 
     def get_result(self, execution_arn: str) -> DurableFunctionTestResult:
         return DurableFunctionTestResult.from_record(self._record(execution_arn))
@@ -336,7 +331,7 @@ class DurableFunctionTestRunner:
         record = self._record(execution_arn)
 
         def found() -> str | None:
-            return _open_callback(record, name)
+            return open_callback(record, name)
 
         self._drive(execution_arn, timeout, until=found)
         callback_id = found()
@@ -345,7 +340,7 @@ class DurableFunctionTestRunner:
             state = "ended" if record.is_terminal else "is waiting for something else"
             raise DurableFunctionsTestError(
                 f"execution {execution_arn} {state} without a callback {wanted}; "
-                f"its callbacks: {_callback_names(record) or 'none'}"
+                f"its callbacks: {callback_names(record) or 'none'}"
             )
         return callback_id
 
@@ -364,48 +359,6 @@ class DurableFunctionTestRunner:
             method(*args)
         except ServiceApiError as error:
             raise DurableFunctionsTestError(f"{error.code}: {error.message}") from error
-
-    def _on_callback_created(self, record: ExecutionRecord, op: Operation) -> None:
-        spec = self._callback_actions.get(record.arn)
-        if not spec:
-            return
-        created = CreatedCallback(
-            callback_id=op.callback_details.callback_id if op.callback_details else "",
-            name=op.name,
-            operation_id=op.operation_id,
-            execution_arn=record.arn,
-            wait_for_callback_name=_wait_for_callback_name(record, op),
-        )
-        now = self.clock.now()
-        for action in actions_for(spec, created):
-            timer = self.service.timers.add(
-                now + max(0.0, float(action.delay)),
-                f"{type(action).__name__} for callback {op.name or op.operation_id}",
-                lambda action=action: self._apply_action(created, action),  # type: ignore[misc]
-            )
-            self._pending_actions.append((timer, created, action))
-
-    def _apply_action(self, created: CreatedCallback, action: Any) -> None:
-        try:
-            if isinstance(action, CallbackSuccess):
-                self.service.send_callback_success(
-                    created.callback_id, encode_callback_result(action.result)
-                )
-            elif isinstance(action, CallbackFailure):
-                self.service.send_callback_failure(
-                    created.callback_id,
-                    ErrorObject(
-                        action.error_message,
-                        action.error_type,
-                        action.error_data,
-                        action.stack_trace,
-                    ),
-                )
-            elif isinstance(action, CallbackHeartbeat):
-                self.service.send_callback_heartbeat(created.callback_id)
-        except ServiceApiError as error:
-            # Too late (the callback timed out or its execution ended), as for a real system.
-            self.rejected_callback_actions.append((created, action, error))
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -441,17 +394,11 @@ class DurableFunctionTestRunner:
                 if ready is not None:
                     self._invoke(ready)
                 elif (
-                    pause_for_callbacks and self._awaits_test(record)
+                    pause_for_callbacks and self._desk.awaits_test(record)
                 ) or not self.service.fire_next_timers():
                     return
         finally:
-            self._drop_orphaned_actions()
-
-    def _awaits_test(self, record: ExecutionRecord) -> bool:
-        """An open callback the test may answer, with no declared answer coming for it."""
-        return _open_callback(record, None) is not None and not any(
-            not timer.cancelled for timer, _created, _action in self._pending_actions
-        )
+            self._desk.drop_orphaned()
 
     def advance_time(self, seconds: float) -> None:
         """Move the virtual clock forward, firing (and invoking for) whatever falls due.
@@ -469,23 +416,7 @@ class DurableFunctionTestRunner:
             if timer is None or timer.when > target or not self.service.fire_next_timers():
                 break
         self.clock.advance_to(target)
-        self._drop_orphaned_actions()
-
-    def _drop_orphaned_actions(self) -> None:
-        """Declared answers for executions that have ended are rejected, not left pending."""
-        keep = []
-        for timer, created, action in self._pending_actions:
-            if timer.cancelled:
-                continue
-            record = self.service.executions.get(created.execution_arn)
-            if record is not None and record.is_terminal:
-                self.service.timers.cancel(timer)
-                self.rejected_callback_actions.append(
-                    (created, action, InvalidParameterValueException("the execution has ended"))
-                )
-            else:
-                keep.append((timer, created, action))
-        self._pending_actions = keep
+        self._desk.drop_orphaned()
 
     def _invoke(self, record: ExecutionRecord) -> None:
         function = self._function_of[record.arn]
@@ -530,37 +461,3 @@ class DurableFunctionTestRunner:
 
 def _first(*values: float | None) -> float | None:
     return next((v for v in values if v is not None), None)
-
-
-def _open_callback(record: ExecutionRecord, name: str | None) -> str | None:
-    candidates = []
-    for op in record.operations.values():
-        if op.operation_type is not OperationType.CALLBACK or op.callback_details is None:
-            continue
-        if op.status.is_terminal:
-            continue
-        parent = record.operations.get(op.parent_id) if op.parent_id else None
-        names = {
-            op.name,
-            parent.name if parent is not None else None,
-            wait_for_callback_name(op.name),
-        }
-        if name is None or name in names:
-            candidates.append(op.callback_details.callback_id)
-    return candidates[-1] if candidates else None
-
-
-def _wait_for_callback_name(record: ExecutionRecord, op: Operation) -> str | None:
-    """The name of the ``wait_for_callback`` a callback belongs to, if it belongs to one."""
-    parent = record.operations.get(op.parent_id) if op.parent_id else None
-    if parent is None or parent.sub_type is not OperationSubType.WAIT_FOR_CALLBACK:
-        return None
-    return parent.name or wait_for_callback_name(op.name)
-
-
-def _callback_names(record: ExecutionRecord) -> list[str]:
-    return [
-        f"{op.name or op.operation_id} ({op.status.value})"
-        for op in record.operations.values()
-        if op.operation_type is OperationType.CALLBACK
-    ]

@@ -8,7 +8,6 @@ FIFO queue for the runner. Every lookup is a dict access or a heap operation.
 
 from __future__ import annotations
 
-import base64
 import collections
 import datetime
 import uuid
@@ -18,7 +17,6 @@ from typing import Any
 import attrs
 
 from aws_durable_execution_sdk_python.lambda_service import (
-    CallbackDetails,
     ChainedInvokeDetails,
     CheckpointOutput,
     CheckpointUpdatedExecutionState,
@@ -34,9 +32,9 @@ from aws_durable_execution_sdk_python.lambda_service import (
     StateOutput,
 )
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
+from aws_durable_execution_sdk_python_testing._service.callbacks import Callbacks
 from aws_durable_execution_sdk_python_testing._service.checkpoint import CheckpointProcessor, event
 from aws_durable_execution_sdk_python_testing._service.errors import (
-    CallbackTimeoutException,
     InvalidParameterValueException,
     ResourceNotFoundException,
 )
@@ -78,13 +76,6 @@ InvokeHook = Callable[[ExecutionRecord, Operation, str, str], "str | None"]
 CallbackHook = Callable[[ExecutionRecord, Operation], None]
 
 
-@attrs.define
-class _CallbackTimers:
-    timeout: Timer | None = None
-    heartbeat: Timer | None = None
-    heartbeat_seconds: int = 0
-
-
 class InMemoryDurableService:
     """Executions by ARN; the same semantics the SDK sees from Lambda."""
 
@@ -97,8 +88,7 @@ class InMemoryDurableService:
         self.invoke_hook: InvokeHook | None = None
         self.callback_hook: CallbackHook | None = None
         self._processors: dict[str, CheckpointProcessor] = {}
-        self._callbacks: dict[str, tuple[str, str]] = {}  # callback id -> (arn, operation id)
-        self._callback_timers: dict[str, _CallbackTimers] = {}
+        self.callbacks = Callbacks(self)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -267,7 +257,7 @@ class InMemoryDurableService:
         record.history.append(event_type, now, details, execution_op)
         for op in record.operations.values():
             if op.operation_type is OperationType.CALLBACK:
-                self._disarm_callback(op)
+                self.callbacks.disarm(op)
         if record.parent is not None:
             self._complete_invoke(record)
 
@@ -292,143 +282,24 @@ class InMemoryDurableService:
             fired.append(timer)
         return fired
 
-    # -- callbacks -----------------------------------------------------------------------
+    # -- callbacks (answers from outside) ------------------------------------------------
+
+    def send_callback_success(self, callback_id: str, result: str | None) -> None:
+        self.callbacks.succeed(callback_id, result)
+
+    def send_callback_failure(self, callback_id: str, error: ErrorObject | None) -> None:
+        self.callbacks.fail(callback_id, error)
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        self.callbacks.heartbeat(callback_id)
 
     def new_callback_id(self, record: ExecutionRecord, operation_id: str) -> str:
-        raw = f"{record.invocation_id}:{operation_id}:{uuid.uuid4().hex[:8]}".encode()
-        callback_id = base64.b64encode(raw).decode()
-        self._callbacks[callback_id] = (record.arn, operation_id)
-        return callback_id
+        return self.callbacks.new_id(record, operation_id)
 
     def after_apply(self, record: ExecutionRecord, op: Operation, update: OperationUpdate) -> None:
         """Side effects of an applied update that outlive the checkpoint call."""
         if op.operation_type is OperationType.CALLBACK and update.action is OperationAction.START:
-            options = update.callback_options
-            timers = _CallbackTimers(
-                heartbeat_seconds=options.heartbeat_timeout_seconds if options else 0
-            )
-            now = self.clock.now()
-            callback_id = op.callback_details.callback_id if op.callback_details else ""
-            if options is not None and options.timeout_seconds > 0:
-                timers.timeout = self.timers.add(
-                    now + options.timeout_seconds,
-                    f"timeout of callback {op.name or op.operation_id}",
-                    lambda: self._time_out_callback(
-                        callback_id, "Callback.Timeout", "Callback timed out"
-                    ),
-                )
-            self._callback_timers[callback_id] = timers
-            self._arm_heartbeat(callback_id)
-            if self.callback_hook is not None:
-                self.callback_hook(record, op)
-
-    def _arm_heartbeat(self, callback_id: str) -> None:
-        timers = self._callback_timers.get(callback_id)
-        if timers is None or timers.heartbeat_seconds <= 0:
-            return
-        self.timers.cancel(timers.heartbeat)
-        timers.heartbeat = self.timers.add(
-            self.clock.now() + timers.heartbeat_seconds,
-            "heartbeat timeout of a callback",
-            lambda: self._time_out_callback(
-                callback_id, "Callback.Heartbeat", "Callback timed out on heartbeat"
-            ),
-        )
-
-    def _disarm_callback(self, op: Operation) -> None:
-        callback_id = op.callback_details.callback_id if op.callback_details else ""
-        timers = self._callback_timers.pop(callback_id, None)
-        if timers is not None:
-            self.timers.cancel(timers.timeout)
-            self.timers.cancel(timers.heartbeat)
-
-    def _open_callback(self, callback_id: str) -> tuple[ExecutionRecord, Operation]:
-        where = self._callbacks.get(callback_id)
-        if where is None:
-            raise ResourceNotFoundException(f"Callback not found: {callback_id}")
-        record = self.get(where[0])
-        op = record.operations[where[1]]
-        if op.status is OperationStatus.TIMED_OUT:
-            raise CallbackTimeoutException(f"Callback {callback_id} has timed out")
-        if record.is_terminal:
-            raise InvalidParameterValueException(
-                f"Callback {callback_id} is closed: its execution has ended"
-            )
-        if op.status is not OperationStatus.STARTED:
-            raise InvalidParameterValueException(
-                f"Callback {callback_id} is already {op.status.value}"
-            )
-        return record, op
-
-    def _finish_callback(
-        self,
-        record: ExecutionRecord,
-        op: Operation,
-        status: OperationStatus,
-        suffix: str,
-        details: dict[str, Any],
-        result: str | None = None,
-        error: ErrorObject | None = None,
-    ) -> None:
-        callback = op.callback_details or CallbackDetails()
-        op = attrs.evolve(
-            op,
-            status=status,
-            end_timestamp=self.clock.now_datetime(),
-            callback_details=CallbackDetails(callback.callback_id, result, error),
-        )
-        record.operations[op.operation_id] = op
-        self._disarm_callback(op)
-        event(record, op, suffix, details, self.clock.now_datetime())
-        self.mark_changed(record, op.operation_id)
-
-    def send_callback_success(self, callback_id: str, result: str | None) -> None:
-        record, op = self._open_callback(callback_id)
-        self._finish_callback(
-            record,
-            op,
-            OperationStatus.SUCCEEDED,
-            "Succeeded",
-            {"Result": result_details(result)},
-            result=result,
-        )
-
-    def send_callback_failure(self, callback_id: str, error: ErrorObject | None) -> None:
-        record, op = self._open_callback(callback_id)
-        error = error or ErrorObject()
-        self._finish_callback(
-            record,
-            op,
-            OperationStatus.FAILED,
-            "Failed",
-            {"Error": error_details(error)},
-            error=error,
-        )
-
-    def send_callback_heartbeat(self, callback_id: str) -> None:
-        self._open_callback(callback_id)
-        self._arm_heartbeat(callback_id)
-
-    def _time_out_callback(self, callback_id: str, error_type: str, message: str) -> None:
-        where = self._callbacks.get(callback_id)
-        if where is None:
-            return
-        record = self.get(where[0])
-        op = record.operations[where[1]]
-        if op.status is not OperationStatus.STARTED or record.is_terminal:
-            return
-        error = ErrorObject(message, error_type)
-        self._finish_callback(
-            record,
-            op,
-            OperationStatus.TIMED_OUT,
-            "TimedOut",
-            {"Error": error_details(error)},
-            error=error,
-        )
-
-    def callback_owner(self, callback_id: str) -> tuple[str, str] | None:
-        return self._callbacks.get(callback_id)
+            self.callbacks.started(record, op, update)
 
     # -- chained invokes -----------------------------------------------------------------
 
