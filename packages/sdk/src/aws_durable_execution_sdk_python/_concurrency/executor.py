@@ -152,6 +152,8 @@ class _Engine:
         )
 
     def _run_item(self, unit: Unit) -> tuple[str, Any]:
+        if self.stop.is_set() and self.state.get(self._identifier(unit).operation_id) is None:
+            return "skipped", None  # queued, but the batch completed before it started
         flat = self.settings.nesting is NestingType.FLAT
         config: ChildConfig[Any] = ChildConfig(
             serdes=self.settings.item_serdes or self.settings.serdes,
@@ -219,7 +221,14 @@ class _Engine:
         pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="durable-batch")
         try:
             while True:
-                while pending and not complete and (limit is None or in_flight < limit):
+                # Submit no more than there are free threads, so that no item is queued
+                # behind a decision the coordinator has not seen yet.
+                while (
+                    pending
+                    and not complete
+                    and (limit is None or in_flight < limit)
+                    and len(running) < workers
+                ):
                     unit = pending.pop()
                     in_flight += 1
                     if self._is_settled(unit):
@@ -240,7 +249,7 @@ class _Engine:
                 for future in done:
                     unit = running.pop(future)
                     outcome, value = future.result()
-                    if complete and outcome != "fatal":
+                    if complete and outcome not in ("fatal", "skipped"):
                         outcome, value = "abandoned", None
                     fatal = fatal or self._settle(unit, outcome, value)
                     in_flight -= outcome != "suspended"
@@ -260,7 +269,8 @@ class _Engine:
     def _settle(self, unit: Unit, outcome: str, value: Any) -> BaseException | None:
         if outcome == "fatal":
             return value  # type: ignore[no-any-return]
-        self._record(unit, outcome, value)
+        if outcome != "skipped":  # never-started items are left out of the result
+            self._record(unit, outcome, value)
         return None
 
     def _rebuild_from_summary(self) -> BatchResult[Any] | None:
