@@ -11,6 +11,10 @@ before starting the next one it asks whether the batch is complete (all done,
 criteria), and the completion reason follows sdk-api.md section 14.2. With
 ``max_concurrency=1`` the engine must agree exactly; with more concurrency the result must
 satisfy the invariants any schedule satisfies.
+
+Also here: a table of invalid configurations (ValidationError before anything is
+checkpointed), a regression test that no item starts after a fail-fast decision under the
+default concurrency, and a check that first-run map results are the objects the items returned.
 """
 
 from __future__ import annotations
@@ -479,11 +483,6 @@ def raw_result_handler(event: Any, context: DurableContext) -> dict[str, Any]:
     return {"raw": [item.result is RAW_RESULT for item in batch.all]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: map (and run_in_child_context) round-trip the first-run result through "
-    "serdes; sdk-api.md sections 2.3 and 17 say child/map/parallel results are not round-tripped",
-)
 def test_first_run_map_items_hold_the_raw_returned_objects() -> None:
     with DurableFunctionTestRunner(raw_result_handler) as runner:
         result = runner.run(input={}, timeout=10)
@@ -511,19 +510,13 @@ def fail_fast_handler(event: Any, context: DurableContext) -> dict[str, Any]:
         if index < POOL:
             # The items already running hold their worker until the failure has been seen.
             _first_failed.wait(5)
-            time.sleep(0.2)
+            time.sleep(0.3)
         return child.step(lambda _: value, name="work")
 
     batch = context.map(list(range(QUEUED_ITEMS)), item, name="fail fast")
     return {"reason": batch.completion_reason.value, "in_result": batch.total_count}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with max_concurrency=None every item is submitted to the bounded pool at "
-    "once; items dequeued after the batch completed still start (body runs, ContextStarted "
-    "checkpointed, reported STARTED)",
-)
 def test_no_item_starts_after_a_fail_fast_decision_with_default_concurrency() -> None:
     BODIES_RUN.clear()
     _first_failed.clear()

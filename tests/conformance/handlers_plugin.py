@@ -81,7 +81,7 @@ class ConfPlugin(DurableInstrumentationPlugin):
         self.label = label
         self.arn: str | None = None
 
-    def capture(self, info: Any) -> None:
+    def on_invocation_start(self, info: Any) -> None:
         self.arn = info.execution_arn
 
     def emit(self, hook: str, **fields: Any) -> None:
@@ -100,7 +100,7 @@ class InvocationPlugin(ConfPlugin):
         self.tag_end = tag_end
 
     def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
+        super().on_invocation_start(info)
         self.emit("invocation-start", first=info.is_first_invocation)
 
     def on_invocation_end(self, info: Any) -> None:
@@ -138,9 +138,6 @@ class OperationPlugin(ConfPlugin):
         super().__init__()
         self.kind, self.start, self.end = kind, start, end
 
-    def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
-
     def _log_op(self, hook: str, names: tuple[str, ...], info: Any) -> None:
         if names and self.kind in (None, info.operation_type):
             self.emit(hook, **{name: OP_FIELDS[name](info) for name in names})
@@ -163,7 +160,7 @@ class FaultyPlugin(ConfPlugin):
         raise PluginFault(f"{self.label} fails in {hook}")
 
     def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
+        super().on_invocation_start(info)
         self._fault("invocation-start")
 
     def on_invocation_end(self, info: Any) -> None:
@@ -186,7 +183,7 @@ class HealthyPlugin(ConfPlugin):
     """The healthy plugin of 10-17: every lifecycle hook, step operations only."""
 
     def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
+        super().on_invocation_start(info)
         self.emit("invocation-start", first=info.is_first_invocation)
 
     def on_invocation_end(self, info: Any) -> None:
@@ -212,9 +209,6 @@ class HealthyPlugin(ConfPlugin):
 class ChangePlugin(ConfPlugin):
     """10-8: one record per step in a change's updated-operations delta."""
 
-    def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
-
     def on_operation_change(self, info: Any) -> None:
         for op_id, item in info.updated_operations.items():
             if item.operation_type is STEP:
@@ -224,43 +218,36 @@ class ChangePlugin(ConfPlugin):
 
 # -- canonical dumps -------------------------------------------------------------------------
 
-# Our info field -> the canonical camelCase name. Unmapped fields fail loudly, so a field
-# added to an info type is noticed here.
-CANONICAL = {
-    "request_id": "requestId",
-    "execution_arn": "executionArn",
-    "is_first_invocation": "isFirstInvocation",
+# Our info fields whose canonical name is not their camelCase form.
+RENAMED = {
+    "operation_id": "id",
+    "operation_type": "type",
+    "is_replayed": "isReplay",
+    "is_replay_children": "isReplayingChildren",
     "execution_start_time": "executionStartTimestamp",
+    "start_time": "startTimestamp",
+    "end_time": "endTimestamp",
     "operations": "operationsCount",
     "updated_operation_ids": "updatedOperationsCount",
     "updated_operations": "updatedOperationsCount",
-    "status": "status",
-    "error": "error",
-    "operation_id": "id",
-    "operation_type": "type",
-    "sub_type": "subType",
-    "name": "name",
-    "parent_id": "parentId",
-    "start_time": "startTimestamp",
-    "end_time": "endTimestamp",
-    "is_replayed": "isReplay",
-    "result": "result",
-    "attempt": "attempt",
-    "is_replay_children": "isReplayingChildren",
-    "outcome": "outcome",
 }
 # Tokens dumped upper-cased (10-20); sub types as the SDK reports them (10-23).
 UPPER = {"operation_type", "status", "outcome"}
 COLLECTIONS = {"operations", "updated_operation_ids", "updated_operations"}
 
 
-def canonical(info: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def canonical(info: Any) -> dict[str, Any]:
     """An info as the requirement's canonical record: camelCase names, unset fields omitted,
     collections as counts, timestamps ISO-8601, errors as their message, tokens upper-case."""
     out: dict[str, Any] = {}
     for field in attrs.fields(type(info)):
         value = getattr(info, field.name)
-        if field.name in skip or value is None:
+        if value is None:
             continue
         if field.name in COLLECTIONS:
             value = len(value)
@@ -272,7 +259,7 @@ def canonical(info: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
             value = token(value)
         elif isinstance(value, enum.Enum):
             value = value.value
-        out[CANONICAL[field.name]] = value
+        out[RENAMED.get(field.name) or camel(field.name)] = value
     return out
 
 
@@ -280,7 +267,7 @@ class CanonicalInvocationPlugin(ConfPlugin):
     """10-19: each invocation hook's own info; the end info's error as ``executionError``."""
 
     def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
+        super().on_invocation_start(info)
         self.emit("invocation-start", **canonical(info))
 
     def on_invocation_end(self, info: Any) -> None:
@@ -298,9 +285,6 @@ class CanonicalOperationPlugin(ConfPlugin):
     def __init__(self, kind: OperationType, hooks: tuple[str, ...]) -> None:
         super().__init__()
         self.kind, self.hooks = kind, hooks
-
-    def on_invocation_start(self, info: Any) -> None:
-        self.capture(info)
 
     def _dump(self, hook: str, info: Any) -> None:
         if hook in self.hooks and info.operation_type is self.kind:
@@ -351,55 +335,46 @@ def boom(step_context: StepContext) -> None:
     raise RuntimeError("boom")
 
 
+def with_plugins(plugins: list[Any], body: Any) -> Any:
+    """The durable handler running ``body(event, context)`` with ``plugins`` registered."""
+
+    @durable_execution(plugins=plugins)
+    def handler(event: Any, context: DurableContext) -> Any:
+        return body(event, context)
+
+    return handler
+
+
 def greeting(plugins: list[Any]) -> Any:
-    """A handler running one ``greet`` step with ``plugins`` (10-1, 10-2, 10-4, 10-5 ...)."""
-
-    @durable_execution(plugins=plugins)
-    def handler(event: Any, context: DurableContext) -> Any:
-        return context.step(greet(event))
-
-    return handler
+    """One ``greet`` step (10-1, 10-2, 10-4, 10-5, 10-8, 10-17)."""
+    return with_plugins(plugins, lambda event, context: context.step(greet(event)))
 
 
-def two_second_wait(plugins: list[Any], result: Any = None) -> Any:
-    """A handler with one 2 s wait, returning ``result(event)`` (10-10, 10-16, 10-19)."""
+def two_second_wait(plugins: list[Any], result: Any = lambda event: None) -> Any:
+    """One 2 s wait, then ``result(event)`` (10-10, 10-16, 10-19)."""
 
-    @durable_execution(plugins=plugins)
-    def handler(event: Any, context: DurableContext) -> Any:
+    def body(event: Any, context: DurableContext) -> Any:
         context.wait(Duration.from_seconds(2))
-        return result(event) if result else None
+        return result(event)
 
-    return handler
+    return with_plugins(plugins, body)
 
 
 def named_greet(plugins: list[Any]) -> Any:
-    """A single step named "greet" returning "task-a" (10-20, 10-22)."""
-
-    @durable_execution(plugins=plugins)
-    def handler(event: Any, context: DurableContext) -> Any:
-        return context.step(lambda _: "task-a", name="greet")
-
-    return handler
+    """One step named "greet" returning "task-a" (10-20, 10-22)."""
+    return with_plugins(plugins, lambda e, context: context.step(lambda _: "task-a", name="greet"))
 
 
-@durable_execution(plugins=[InvocationPlugin()])
-def plugin_failed_step(event: Any, context: DurableContext) -> Any:  # 10-7
-    return context.step(boom(), config=NO_RETRY)
-
-
-@durable_execution(plugins=[OperationPlugin(None, end=("op", "parent", "status"))])
-def plugin_parent_linkage(event: Any, context: DurableContext) -> Any:  # 10-11
+def parent_linkage(event: Any, context: DurableContext) -> Any:  # 10-11
     return context.run_in_child_context(lambda child: child.step(greet(event)))
 
 
-@durable_execution(plugins=[OperationPlugin(STEP, start=("op", "replay"), end=("op", "status"))])
-def plugin_replay_flag(event: Any, context: DurableContext) -> Any:  # 10-13
+def replay_flag(event: Any, context: DurableContext) -> Any:  # 10-13
     context.step(task_a())
     return context.step(flaky(), config=RETRY_ONCE)
 
 
-@durable_execution(plugins=[OperationPlugin(STEP, end=("op", "status", "result", "error"))])
-def plugin_end_payload(event: Any, context: DurableContext) -> Any:  # 10-14
+def end_payload(event: Any, context: DurableContext) -> Any:  # 10-14
     context.step(task_a())
     return context.step(boom(), config=NO_RETRY)
 
@@ -410,8 +385,7 @@ def _branch_a(ctx: DurableContext) -> str:
     return "a-done"
 
 
-@durable_execution(plugins=[CanonicalOperationPlugin(CONTEXT, ("operation-start", "fn-start"))])
-def plugin_context_shape(event: Any, context: DurableContext) -> Any:  # 10-23
+def context_shape(event: Any, context: DurableContext) -> Any:  # 10-23
     branches = [
         ParallelBranch(_branch_a, name="branch-a"),
         ParallelBranch(lambda ctx: "b-done", name="branch-b"),
@@ -425,16 +399,20 @@ HANDLERS: dict[str, Any] = {
     "10-2": greeting([OperationPlugin(STEP, start=("op",), end=("op", "status"))]),
     "10-4": greeting([FaultyPlugin("CONFPLUGIN-FAULTY")]),
     "10-5": greeting([InvocationPlugin("CONFPLUGIN-A"), InvocationPlugin("CONFPLUGIN-B")]),
-    "10-7": plugin_failed_step,
+    "10-7": with_plugins([InvocationPlugin()], lambda e, c: c.step(boom(), config=NO_RETRY)),
     "10-8": greeting([ChangePlugin()]),
     "10-10": two_second_wait([OperationPlugin(WAIT, ("op", "type"), ("op", "type", "status"))]),
-    "10-11": plugin_parent_linkage,
-    "10-13": plugin_replay_flag,
-    "10-14": plugin_end_payload,
+    "10-11": with_plugins([OperationPlugin(None, end=("op", "parent", "status"))], parent_linkage),
+    "10-13": with_plugins([OperationPlugin(STEP, ("op", "replay"), ("op", "status"))], replay_flag),
+    "10-14": with_plugins(
+        [OperationPlugin(STEP, end=("op", "status", "result", "error"))], end_payload
+    ),
     "10-16": two_second_wait([InvocationPlugin(tag_end=True)]),
     "10-17": greeting([FaultyPlugin("CONFPLUGIN-FAULTY"), HealthyPlugin("CONFPLUGIN-HEALTHY")]),
     "10-19": two_second_wait([CanonicalInvocationPlugin()], lambda event: f"done-{event}"),
     "10-20": named_greet([CanonicalOperationPlugin(STEP, ("operation-start", "operation-end"))]),
     "10-22": named_greet([CanonicalOperationPlugin(STEP, ("operation-change",))]),
-    "10-23": plugin_context_shape,
+    "10-23": with_plugins(
+        [CanonicalOperationPlugin(CONTEXT, ("operation-start", "fn-start"))], context_shape
+    ),
 }

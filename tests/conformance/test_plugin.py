@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.lambda_service import (
     InvocationStatus,
     OperationStatus,
@@ -25,6 +27,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationType,
 )
 from aws_durable_execution_sdk_python.plugin import UserFunctionOutcome
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
 from .handlers_plugin import HANDLERS, PluginFault, greeting
 from .harness import (
@@ -141,6 +144,7 @@ def _isolated_faults(outcome: Any, events: list[dict[str, Any]]) -> None:
 def _failed_invocation(outcome: Any, events: list[dict[str, Any]]) -> None:
     (end,) = outcome.hooks("on_invocation_end")
     assert end.status is InvocationStatus.FAILED and end.is_first_invocation
+    assert end.error is not None and end.error.message == "boom"
     (step_end,) = _ops(outcome, "on_operation_end")
     assert step_end.status is OperationStatus.FAILED and step_end.error.message == "boom"
 
@@ -292,3 +296,23 @@ def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
 
 def _shape(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(e["EventType"], e.get("Name"), e.get("SubType"), e.get("ParentId")) for e in events]
+
+
+def test_user_function_infos_of_a_live_run_are_not_replayed() -> None:
+    """One invocation, nothing replayed: every user-function info says so, as the
+    operation-start info of the same operation does."""
+    at_most_once = StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)
+
+    @durable_execution
+    def handler(event: Any, context: DurableContext) -> Any:
+        context.step(lambda _: 1, name="amo", config=at_most_once)  # START committed first
+        return context.run_in_child_context(lambda child: child.step(lambda _: 2), name="ctx")
+
+    with DurableFunctionTestRunner(handler, record_hooks=True) as runner:
+        outcome = runner.run(input={}, timeout=10)
+    assert outcome.result == 2 and len(outcome.hooks("on_invocation_start")) == 1
+    assert not any(info.is_replayed for info in outcome.hooks("on_operation_start"))
+    functions = [e for e in outcome.hook_events if e.hook.startswith("on_user_function")]
+    assert len(functions) == 6
+    replayed = [(e.hook, e.info.name) for e in functions if e.info.is_replayed]
+    assert replayed == [], f"live user functions reported as replayed: {replayed}"

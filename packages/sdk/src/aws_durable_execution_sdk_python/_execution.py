@@ -42,7 +42,7 @@ from aws_durable_execution_sdk_python._plugins.info import (
     InvocationStartInfo,
     OperationsView,
 )
-from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher
+from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher, validate_plugins
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
@@ -90,6 +90,8 @@ def durable_execution(
 def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
     if not callable(func):
         raise ValidationError(f"durable_execution({func!r}): expected a handler function")
+    if plugins:
+        validate_plugins(plugins)
 
     @functools.wraps(func)
     def lambda_handler(event: Any, lambda_context: Any = None) -> dict[str, Any]:
@@ -135,7 +137,7 @@ def run_invocation(
     def start_info() -> InvocationStartInfo:
         return InvocationStartInfo(**_invocation_fields(state, lambda_context))
 
-    state.plugins = build_dispatcher(plugins, start_info)
+    state.plugins = build_dispatcher(plugins, start_info, state.durable_execution_arn)
     if state.plugins is None:
         return _run(func, state, lambda_context)
     if state.plugins.wants["on_invocation_start"]:
@@ -166,7 +168,7 @@ def _invocation_fields(state: ExecutionState, lambda_context: Any) -> dict[str, 
         "execution_arn": state.durable_execution_arn,
         "is_first_invocation": not state.has_prior_operations(),
         "execution_start_time": execution.start_timestamp if execution is not None else None,
-        "operations": OperationsView(state.operations),
+        "operations": OperationsView(dict(state.operations)),
         "updated_operation_ids": tuple(sorted(state.updated_operation_ids)),
     }
 

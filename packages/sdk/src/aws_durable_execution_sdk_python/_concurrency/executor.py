@@ -168,6 +168,7 @@ class _Engine:
                 unit.func,
                 config,
                 lambda op_id: self.make_context(op_id, parent, self.stop),
+                queue_completion=True,
             )
         except ChildContextError as error:
             return "failed", error
@@ -231,7 +232,8 @@ class _Engine:
                 ):
                     unit = pending.pop()
                     in_flight += 1
-                    if self._is_settled(unit):
+                    if limit == 1 or self._is_settled(unit):
+                        # One at a time needs no thread; settled items replay from checkpoints.
                         outcome, value = self._run_item(unit)
                         fatal = fatal or self._settle(unit, outcome, value)
                         in_flight -= outcome != "suspended"
@@ -263,6 +265,10 @@ class _Engine:
             raise fatal
         if not complete and self.suspensions:
             raise _earliest(self.suspensions)
+        for unit in pending:
+            # Started in an earlier invocation, not resumed because the batch completed first.
+            if self.state.get(self._identifier(unit).operation_id) is not None:
+                self._record(unit, "abandoned", None)
         ordered = [self.items[i] for i in sorted(self.items)]
         return BatchResult(ordered, self.policy.reason(self.successes, self.failures))
 

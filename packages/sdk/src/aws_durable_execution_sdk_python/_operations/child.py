@@ -51,8 +51,13 @@ def run_child(
     config: ChildConfig[Any] | None,
     make_context: Callable[[str], Any],
     error_class: type[DurableOperationError] = ChildContextError,
+    *,
+    queue_completion: bool = False,
 ) -> T:
+    """Run ``func`` in a child context; ``queue_completion`` queues the SUCCEED/FAIL instead
+    of waiting for it (map items: the batch's own completion sends them, in order)."""
     config = config or _DEFAULT
+    complete = state.enqueue if queue_completion else state.commit
     op = checkpointed(state, identifier)
     replaying_children = False
     if op is not None:
@@ -82,7 +87,7 @@ def run_child(
                 error_class, ErrorObject.from_exception(error), identifier.operation_id, cause=error
             ) from error
         recorded = ErrorObject.from_exception(error).fitted()
-        state.commit(update_for(identifier, OperationAction.FAIL, error=recorded))
+        complete(update_for(identifier, OperationAction.FAIL, error=recorded))
         raise operation_error(
             error_class, recorded, identifier.operation_id, cause=error
         ) from error
@@ -95,7 +100,7 @@ def run_child(
     replay_children = len(payload) > CHILD_RESULT_LIMIT
     if replay_children:
         payload = config.summary_generator(result) if config.summary_generator else ""
-    state.commit(
+    complete(
         update_for(
             identifier,
             OperationAction.SUCCEED,
@@ -103,7 +108,10 @@ def run_child(
             context_options=ContextOptions(replay_children=replay_children),
         )
     )
-    if replay_children:
+    if replay_children or config.serdes is None:
+        # The default serdes gives back an equal value, so the function's own result is
+        # returned (no copy); a custom serdes may transform it, and the first run must
+        # return what replays will (conformance 3-14).
         return result
     return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
 

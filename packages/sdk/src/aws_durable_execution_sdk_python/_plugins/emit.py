@@ -105,7 +105,8 @@ def operations_merged(
             OperationChangeInfo(
                 execution_arn=state.durable_execution_arn,
                 updated_operations={k: OperationInfo.from_operation(v) for k, v in changed.items()},
-                operations=OperationsView(state.operations),
+                # A snapshot: an info describes its moment even when kept after its hook.
+                operations=OperationsView(dict(state.operations)),
             ),
         )
 
@@ -122,7 +123,8 @@ def _user_info(
         name=identifier.name,
         parent_id=identifier.parent_id,
         start_time=op.start_timestamp if op is not None else None,
-        is_replayed=op is not None,
+        # Replayed: checkpointed before this invocation, not by this invocation's own START.
+        is_replayed=identifier.operation_id in state.replayed_ids,
         status=op.status if op is not None else None,
         attempt=attempt,
         is_replay_children=replay_children,

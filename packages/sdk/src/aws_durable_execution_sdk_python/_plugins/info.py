@@ -143,7 +143,11 @@ class OperationChangeInfo:
 
 
 class OperationsView(Mapping[str, OperationInfo]):
-    """All operations as ``OperationInfo``, built on access: no O(N) copy per hook."""
+    """All operations as ``OperationInfo``, each built when read (most hooks read few).
+
+    Given a snapshot of the operations by id (a plain dict copy, cheap in C), so an info
+    kept after its hook still describes its moment.
+    """
 
     __slots__ = ("_operations",)
 

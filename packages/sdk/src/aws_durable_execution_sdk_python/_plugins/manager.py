@@ -9,6 +9,7 @@ failure is logged once per plugin and hook, with its traceback, never silently d
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import logging
@@ -21,6 +22,7 @@ import pluggy
 
 from aws_durable_execution_sdk_python._plugins.hookspecs import HOOKS, PROJECT, DurableHookSpecs
 from aws_durable_execution_sdk_python._plugins.info import InvocationStartInfo
+from aws_durable_execution_sdk_python.exceptions import ValidationError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -28,6 +30,7 @@ __all__ = [
     "PluginDispatcher",
     "build_dispatcher",
     "instrument",
+    "validate_plugins",
 ]
 
 ENTRY_POINT_GROUP = "aws_durable_execution_sdk_python.plugins"
@@ -103,44 +106,89 @@ def _reset_installed_plugins() -> None:
         _entry_points = None
 
 
+def _registered(plugins: list[Any]) -> tuple[_Manager, list[str]]:
+    """A manager with the plugins registered and validated against the hook specs.
+
+    Raises:
+        ValidationError: an implementation names no known hook, has arguments the spec
+            lacks, or is a hook wrapper (hooks here are plain notifications).
+    """
+    manager = _Manager(PROJECT)
+    manager.add_hookspecs(DurableHookSpecs)
+    names: list[str] = []
+    try:
+        for index, plugin in enumerate(plugins):
+            name = f"{index}:{type(plugin).__name__}"
+            manager.register(plugin, name)
+            names.append(name)
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise ValidationError(
+            f"durable execution plugin {error.plugin!r} is invalid: {error}; hooks are "
+            f"{', '.join(HOOKS)}, each taking one argument, info"
+        ) from None
+    for hook in HOOKS:
+        for impl in getattr(manager.hook, hook).get_hookimpls():
+            if impl.hookwrapper or impl.wrapper:
+                raise ValidationError(
+                    f"durable execution plugin {impl.plugin!r}: {hook} is a hook wrapper; "
+                    "durable hooks are notifications, implement them as plain methods"
+                )
+    return manager, names
+
+
+def validate_plugins(plugins: Iterable[Any]) -> None:
+    """Check plugins when they are registered, so a mistake shows at import, not in AWS."""
+    _registered([p for p in plugins if not callable(getattr(p, "create_plugin", None))])
+
+
+# Failures already logged, by (execution, plugin, hook): each is logged once per execution,
+# whichever invocation it happens in. Bounded: old executions are forgotten first.
+_reported: collections.OrderedDict[tuple[str, str, str], None] = collections.OrderedDict()
+_REPORTED_LIMIT = 10_000
+_reported_lock = threading.Lock()
+
+
 class PluginDispatcher:
     """Calls hooks on registered plugins, in list order, each isolated."""
 
-    def __init__(self, plugins: list[Any]) -> None:
-        self._manager = _Manager(PROJECT)
-        self._manager.add_hookspecs(DurableHookSpecs)
-        self._names: list[str] = []
-        for index, plugin in enumerate(plugins):
-            name = f"{index}:{type(plugin).__name__}"
-            self._manager.register(plugin, name)
-            self._names.append(name)
-        order = {name: i for i, name in enumerate(self._names)}
-        self._impls: dict[str, list[tuple[str, Callable[..., Any]]]] = {}
+    def __init__(self, plugins: list[Any], execution_arn: str = "") -> None:
+        self._manager, names = _registered(plugins)
+        self._execution_arn = execution_arn
+        order = {name: i for i, name in enumerate(names)}
+        self._impls: dict[str, list[tuple[str, Callable[..., Any], bool]]] = {}
         for hook in HOOKS:
             impls = getattr(self._manager.hook, hook).get_hookimpls()
             ordered = sorted(impls, key=lambda impl: order.get(impl.plugin_name, len(order)))
-            self._impls[hook] = [(impl.plugin_name, impl.function) for impl in ordered]
+            # pluggy lets an implementation take fewer arguments than its spec: info or none.
+            self._impls[hook] = [
+                (impl.plugin_name, impl.function, "info" in impl.argnames) for impl in ordered
+            ]
         self.wants = {hook: bool(impls) for hook, impls in self._impls.items()}
         self.failures: list[tuple[str, str, BaseException]] = []
-        self._reported: set[tuple[str, str]] = set()
-        self._lock = threading.Lock()
 
     def emit(self, hook: str, info: Any) -> None:
-        for name, function in self._impls[hook]:
+        for name, function, takes_info in self._impls[hook]:
             try:
-                function(info=info)
+                if takes_info:
+                    function(info=info)
+                else:
+                    function()
             except Exception as error:
                 self._report(name, hook, error)
 
     def _report(self, plugin: str, hook: str, error: Exception) -> None:
-        with self._lock:
+        key = (self._execution_arn, plugin, hook)
+        with _reported_lock:
             self.failures.append((plugin, hook, error))
-            first = (plugin, hook) not in self._reported
-            self._reported.add((plugin, hook))
+            first = key not in _reported
+            _reported[key] = None
+            while len(_reported) > _REPORTED_LIMIT:
+                _reported.popitem(last=False)
         if first:
             _log.error(
                 "durable execution plugin %s failed in %s; the workflow goes on "
-                "(further failures of this hook are not logged)",
+                "(further failures of this hook in this execution are not logged)",
                 plugin,
                 hook,
                 exc_info=error,
@@ -148,7 +196,9 @@ class PluginDispatcher:
 
 
 def build_dispatcher(
-    plugins: Iterable[Any] | None, start_info: Callable[[], InvocationStartInfo]
+    plugins: Iterable[Any] | None,
+    start_info: Callable[[], InvocationStartInfo],
+    execution_arn: str = "",
 ) -> PluginDispatcher | None:
     """The dispatcher for one invocation, or ``None`` when no plugin is registered.
 
@@ -167,4 +217,4 @@ def build_dispatcher(
             made.append(create(start_info()))
         except Exception:
             _log.exception("durable execution plugin factory %r failed", candidate)
-    return PluginDispatcher(made)
+    return PluginDispatcher(made, execution_arn)
