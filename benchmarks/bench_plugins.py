@@ -9,9 +9,10 @@ hook. The variants are interleaved (one run of each per round, the order rotatin
 a busy machine slows them alike; an overhead is the median over the rounds of
 ``cpu(variant) / cpu(no plugins) - 1``, from the process's CPU time (all threads), which
 other processes on the machine do not inflate; the ratio of the best wall-clock times is
-shown beside it. The runner's own hook recorder is switched off
-(``record_hooks=False``): only the handler's plugins are measured. ``test_bench_plugins.py``
-runs the same cases under pytest-benchmark.
+shown beside it. Each round also runs a tenth of the steps, to check that the plugins' cost
+per step does not grow with the length of the execution. The runner's own hook recorder is
+switched off (``record_hooks=False``): only the handler's plugins are measured.
+``test_bench_plugins.py`` runs the same cases under pytest-benchmark.
 """
 
 from __future__ import annotations
@@ -200,9 +201,38 @@ def _timed(run: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - start, time.process_time() - cpu_start, outcome
 
 
-def measure(steps: int = STEPS, rounds: int = 7) -> list[Measurement]:
-    """Warm each variant up (checking its outcome), then time ``rounds`` interleaved rounds."""
+@dataclass(frozen=True)
+class Growth:
+    """The no-op plugins' CPU cost per step, at a tenth of the steps and at all of them: a
+    linear cost stays the same per step; a cost that grows with the number of operations
+    already checkpointed (a copy of all of them per step) makes the ratio grow."""
+
+    small_steps: int
+    steps: int
+    small: float  # seconds per step
+    large: float
+
+    @property
+    def ratio(self) -> float:
+        return self.large / self.small
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio <= GROWTH_TARGET
+
+
+GROWTH_TARGET = 1.5
+
+
+def _per_step_overhead(variant_cpu: list[float], base_cpu: list[float], steps: int) -> float:
+    return (statistics.median(variant_cpu) - statistics.median(base_cpu)) / steps
+
+
+def measure(steps: int = STEPS, rounds: int = 7) -> tuple[list[Measurement], Growth]:
+    """Warm each variant up (checking its outcome), then time ``rounds`` interleaved rounds;
+    each round also runs the baseline and the no-op variant at a tenth of the steps."""
     check_plugins()
+    small = max(steps // 10, 1)
     first = {}
     for variant in VARIANTS:
         first[variant.name], _cpu, result = _timed(
@@ -211,29 +241,40 @@ def measure(steps: int = STEPS, rounds: int = 7) -> list[Measurement]:
         check_steps(result, steps)
     times: dict[str, list[float]] = {variant.name: [] for variant in VARIANTS}
     cpu_times: dict[str, list[float]] = {variant.name: [] for variant in VARIANTS}
+    small_cpu: dict[str, list[float]] = {BASELINE.name: [], NOOP.name: []}
     for index in range(rounds):
         shift = index % len(VARIANTS)
         for variant in VARIANTS[shift:] + VARIANTS[:shift]:
             elapsed, cpu, _ = _timed(functools.partial(run_steps, variant.handler, steps))
             times[variant.name].append(elapsed)
             cpu_times[variant.name].append(cpu)
+        for variant in (BASELINE, NOOP):
+            _elapsed, cpu, _ = _timed(functools.partial(run_steps, variant.handler, small))
+            small_cpu[variant.name].append(cpu)
     base = Measurement(
         BASELINE, first[BASELINE.name], times[BASELINE.name], cpu_times[BASELINE.name]
     )
-    return [base] + [
+    measurements = [base] + [
         Measurement(
             variant, first[variant.name], times[variant.name], cpu_times[variant.name], base
         )
         for variant in VARIANTS
         if variant is not BASELINE
     ]
+    growth = Growth(
+        small,
+        steps,
+        _per_step_overhead(small_cpu[NOOP.name], small_cpu[BASELINE.name], small),
+        _per_step_overhead(cpu_times[NOOP.name], cpu_times[BASELINE.name], steps),
+    )
+    return measurements, growth
 
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
 
 
-def report(measurements: list[Measurement], steps: int) -> list[str]:
+def report(measurements: list[Measurement], growth: Growth, steps: int) -> list[str]:
     """Print the table; return the names of the missed targets."""
     missed = []
     rows = [
@@ -279,6 +320,14 @@ def report(measurements: list[Measurement], steps: int) -> list[str]:
     print(
         f"\noverhead = median over {rounds} interleaved rounds of "
         "cpu(variant) / cpu(no plugins) - 1; (best wall) = best(variant) / best(no plugins) - 1"
+    )
+    verdict = "ok" if growth.ok else "MISSED"
+    if not growth.ok:
+        missed.append("per-step overhead growth")
+    print(
+        f"\nCPU cost per step of the {NOOP.name}: {growth.small * 1e6:.1f} us at "
+        f"{growth.small_steps:,} steps, {growth.large * 1e6:.1f} us at {growth.steps:,} steps; "
+        f"growth {growth.ratio:.2f} (target <= {GROWTH_TARGET:g}) {verdict}"
     )
     return missed
 
@@ -338,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "
         "then the timed rounds\n"
     )
-    missed = report(measure(args.steps, args.rounds), args.steps)
+    measurements, growth = measure(args.steps, args.rounds)
+    missed = report(measurements, growth, args.steps)
     if missed:
         print(f"missed targets: {', '.join(missed)}")
         if args.check:

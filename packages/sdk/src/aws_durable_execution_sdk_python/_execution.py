@@ -37,11 +37,7 @@ from aws_durable_execution_sdk_python._model.invocation import (
     DurableExecutionInvocationOutput,
 )
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
-from aws_durable_execution_sdk_python._plugins.info import (
-    InvocationEndInfo,
-    InvocationStartInfo,
-    OperationsView,
-)
+from aws_durable_execution_sdk_python._plugins.info import InvocationEndInfo, InvocationStartInfo
 from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher, validate_plugins
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
@@ -168,7 +164,7 @@ def _invocation_fields(state: ExecutionState, lambda_context: Any) -> dict[str, 
         "execution_arn": state.durable_execution_arn,
         "is_first_invocation": not state.has_prior_operations(),
         "execution_start_time": execution.start_timestamp if execution is not None else None,
-        "operations": OperationsView(dict(state.operations)),
+        "operations": state.operation_log.view(),
         "updated_operation_ids": tuple(sorted(state.updated_operation_ids)),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -26,7 +26,6 @@ __all__ = [
     "OperationEndInfo",
     "OperationInfo",
     "OperationStartInfo",
-    "OperationsView",
     "UserFunctionEndInfo",
     "UserFunctionOutcome",
     "UserFunctionStartInfo",
@@ -140,28 +139,3 @@ class OperationChangeInfo:
     execution_arn: str
     updated_operations: Mapping[str, OperationInfo]
     operations: Mapping[str, OperationInfo]
-
-
-class OperationsView(Mapping[str, OperationInfo]):
-    """All operations as ``OperationInfo``, each built when read (most hooks read few).
-
-    Given a snapshot of the operations by id (a plain dict copy, cheap in C), so an info
-    kept after its hook still describes its moment.
-    """
-
-    __slots__ = ("_operations",)
-
-    def __init__(self, operations: Mapping[str, Operation]) -> None:
-        self._operations = operations
-
-    def __getitem__(self, key: str) -> OperationInfo:
-        return OperationInfo.from_operation(self._operations[key])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._operations))
-
-    def __len__(self) -> int:
-        return len(self._operations)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._operations

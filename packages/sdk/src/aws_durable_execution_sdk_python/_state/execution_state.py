@@ -20,6 +20,7 @@ from aws_durable_execution_sdk_python._model.invocation import DurableExecutionI
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._plugins.emit import operation_started, operations_merged
+from aws_durable_execution_sdk_python._plugins.snapshots import OperationLog
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._state.checkpointer import Checkpointer
 from aws_durable_execution_sdk_python.exceptions import (
@@ -58,6 +59,7 @@ class ExecutionState:
         self._lock = threading.Lock()
         self.fatal_error: BaseException | None = None
         self.plugins: PluginDispatcher | None = None
+        self._operation_log: OperationLog | None = None
         # Operations whose end was reported to plugins (or that ended before this
         # invocation and were not updated since): each end is reported once per execution.
         self._ended = {
@@ -93,15 +95,25 @@ class ExecutionState:
         )
 
     def _merge(self, operations: list[Operation]) -> None:
+        if self.plugins is None:
+            with self._lock:
+                for op in operations:
+                    self.operations[op.operation_id] = op
+            return
         previous: dict[str, OperationStatus | None] = {}
         with self._lock:
             for op in operations:
-                if self.plugins is not None:
-                    old = self.operations.get(op.operation_id)
-                    previous[op.operation_id] = old.status if old is not None else None
+                old = self.operations.get(op.operation_id)
+                previous[op.operation_id] = old.status if old is not None else None
                 self.operations[op.operation_id] = op
-        if self.plugins is not None:
-            operations_merged(self, operations, previous)
+        operations_merged(self, operations, previous)
+
+    @property
+    def operation_log(self) -> OperationLog:
+        """Versions of the operations for hook infos (kept only while plugins are active)."""
+        if self._operation_log is None:
+            self._operation_log = OperationLog(list(self.operations.values()))
+        return self._operation_log
 
     def mark_ended(self, operation_id: str) -> bool:
         """Record that an operation's end was reported; ``False`` if it already was."""
