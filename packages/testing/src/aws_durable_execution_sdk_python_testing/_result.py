@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -11,6 +12,7 @@ import attrs
 
 from aws_durable_execution_sdk_python.exceptions import termination_reason_for
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject, InvocationStatus
+from aws_durable_execution_sdk_python.lambda_service import Operation as WireOperation
 from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
@@ -71,7 +73,7 @@ class ExecutionErrorDetails(Mapping[str, Any]):
         return f"{self.error_type}: {self.message} (termination_reason={self.termination_reason})"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class DurableFunctionTestResult(OperationLookup):
     """Outcome, result, error, operations and history of one execution."""
 
@@ -81,7 +83,7 @@ class DurableFunctionTestResult(OperationLookup):
     result: Any = None
     raw_result: str | None = None
     error: ExecutionErrorDetails | None = None
-    operations: list[Operation] = attrs.Factory(list)
+    wire_operations: tuple[WireOperation, ...] = ()
     history: list[dict[str, Any]] = attrs.Factory(list)
     invocations: list[dict[str, Any]] = attrs.Factory(list)
     start_timestamp: datetime.datetime | None = None
@@ -91,6 +93,12 @@ class DurableFunctionTestResult(OperationLookup):
     @property
     def _operations(self) -> tuple[Operation, ...]:  # type: ignore[override]
         return tuple(self.operations)
+
+    @functools.cached_property
+    def operations(self) -> list[Operation]:
+        """Top-level operations (children nested), built on first use: big runs pay only
+        for what a test reads."""
+        return build_operations(self.wire_operations)
 
     @property
     def termination_reason(self) -> str | None:
@@ -124,7 +132,7 @@ class DurableFunctionTestResult(OperationLookup):
                 if record.error is not None
                 else None
             ),
-            operations=build_operations(record.operations.values()),
+            wire_operations=tuple(record.operations.values()),
             history=list(record.history.events),
             invocations=list(record.invocation_records),
             start_timestamp=record.start,

@@ -1,19 +1,18 @@
 """The map/parallel engine: items in child contexts, at most ``max_concurrency`` in flight.
 
-A coordinator on the calling thread starts items strictly in index order on a bounded
-thread pool (``max_concurrency`` threads, or a small default), so items doing I/O overlap
-while checkpoints go through the shared group-commit checkpointer (no hand-off per
-checkpoint). Items already completed in an earlier invocation are resolved inline from
-their checkpoints, without a thread. A suspended item (a wait, a retry, a callback) keeps
-its slot and does not block the others; when nothing else can run, the batch suspends with
-the earliest resume time. Once the completion policy is satisfied nothing more starts,
-items still running are told to stop at their next operation, and the pool is joined
-before the batch checkpoints its result, so no thread outlives the call.
+Items start strictly in index order on a bounded set of workers (``max_concurrency``
+threads, or a small default; the calling thread is one of them, so one-at-a-time needs no
+thread at all). Each worker takes the next item, runs it, and settles its outcome under one
+lock, so items doing I/O overlap while checkpoints go through the shared group-commit
+checkpointer, and no coordinator is woken per item. A suspended item (a wait, a retry, a
+callback) keeps its slot and does not block the others; when nothing else can run, the batch
+suspends with the earliest resume time. Once the completion policy is satisfied nothing more
+starts, items still running are told to stop at their next operation, and the workers are
+joined before the batch checkpoints its result, so no thread outlives the call.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import json
 import os
@@ -140,6 +139,12 @@ class _Engine:
         self.successes = 0
         self.failures = 0
         self.suspensions: list[SuspendExecution] = []
+        self._limit = settings.max_concurrency
+        self._pending = list(reversed(units))  # next item last
+        self._in_flight = 0  # started and not finished; suspended items keep their slot
+        self._fatal: BaseException | None = None
+        self._complete = False
+        self._lock = threading.Lock()  # guards the fields above and the tallies
 
     # -- one item ------------------------------------------------------------------------
 
@@ -180,16 +185,6 @@ class _Engine:
             return "fatal", error
         return "succeeded", value
 
-    def _is_settled(self, unit: Unit) -> bool:
-        """Completed in an earlier invocation: resolvable from its checkpoint, inline."""
-        op = self.state.get(operation_id(self.batch_id, unit.index))
-        if op is None:
-            return False
-        if op.status is OperationStatus.FAILED:
-            return True
-        details = op.context_details
-        return op.status is OperationStatus.SUCCEEDED and not (details and details.replay_children)
-
     def _record(self, unit: Unit, outcome: str, value: Any) -> None:
         index = unit.index
         if outcome == "succeeded":
@@ -212,65 +207,97 @@ class _Engine:
             return rebuilt
         if not self.units:
             return BatchResult([], self.policy.reason(0, 0))
-        limit = self.settings.max_concurrency
-        workers = min(len(self.units), limit or DEFAULT_MAX_THREADS)
-        pending = list(reversed(self.units))
-        in_flight = 0  # started and not finished; suspended items keep their slot
-        running: dict[concurrent.futures.Future[tuple[str, Any]], Unit] = {}
-        fatal: BaseException | None = None
-        complete = False
-        pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="durable-batch")
+        self._settle_replayed()
+        workers = min(len(self._pending), self._limit or DEFAULT_MAX_THREADS)
+        if self._complete:
+            workers = 0
+        # The calling thread works too; the others start with a copy of its context (the
+        # seeded jitter source, for one).
+        threads = [
+            threading.Thread(
+                target=contextvars.copy_context().run,
+                args=(self._work,),
+                name=f"durable-batch-{n}",
+                daemon=True,
+            )
+            for n in range(max(0, workers - 1))
+        ]
+        for thread in threads:
+            thread.start()
         try:
-            while True:
-                # Submit no more than there are free threads, so that no item is queued
-                # behind a decision the coordinator has not seen yet.
-                while (
-                    pending
-                    and not complete
-                    and (limit is None or in_flight < limit)
-                    and len(running) < workers
-                ):
-                    unit = pending.pop()
-                    in_flight += 1
-                    if limit == 1 or self._is_settled(unit):
-                        # One at a time needs no thread; settled items replay from checkpoints.
-                        outcome, value = self._run_item(unit)
-                        fatal = fatal or self._settle(unit, outcome, value)
-                        in_flight -= outcome != "suspended"
-                    else:
-                        context = contextvars.copy_context()
-                        running[pool.submit(context.run, self._run_item, unit)] = unit
-                    complete = fatal is not None or self.policy.is_complete(
-                        self.successes, self.failures
-                    )
-                if not running:
-                    break
-                done, _ = concurrent.futures.wait(
-                    running, return_when=concurrent.futures.FIRST_COMPLETED
-                )
-                for future in done:
-                    unit = running.pop(future)
-                    outcome, value = future.result()
-                    if complete and outcome not in ("fatal", "skipped"):
-                        outcome, value = "abandoned", None
-                    fatal = fatal or self._settle(unit, outcome, value)
-                    in_flight -= outcome != "suspended"
-                if fatal is not None or self.policy.is_complete(self.successes, self.failures):
-                    complete = True
-                    self.stop.set()  # items still running stop at their next operation
+            if workers:
+                self._work()
         finally:
+            for thread in threads:
+                thread.join()
             self.stop.set()
-            pool.shutdown(wait=True)
-        if fatal is not None:
-            raise fatal
-        if not complete and self.suspensions:
+        if self._fatal is not None:
+            raise self._fatal
+        if not self._complete and self.suspensions:
             raise _earliest(self.suspensions)
-        for unit in pending:
+        for unit in self._pending:
             # Started in an earlier invocation, not resumed because the batch completed first.
             if self.state.get(self._identifier(unit).operation_id) is not None:
                 self._record(unit, "abandoned", None)
         ordered = [self.items[i] for i in sorted(self.items)]
         return BatchResult(ordered, self.policy.reason(self.successes, self.failures))
+
+    def _settle_replayed(self) -> None:
+        """Items that finished in earlier invocations are facts: record them first, in order,
+        so that replay decides completion the same way whatever the threads do."""
+        remaining = []
+        for unit in reversed(self._pending):
+            op = self.state.get(self._identifier(unit).operation_id)
+            details = op.context_details if op is not None else None
+            settled = op is not None and (
+                op.status is OperationStatus.FAILED
+                or (
+                    op.status is OperationStatus.SUCCEEDED
+                    and not (details and details.replay_children)
+                )
+            )
+            if not settled:
+                remaining.append(unit)
+                continue
+            outcome, value = self._run_item(unit)
+            fatal = self._settle(unit, outcome, value)
+            if fatal is not None:
+                self._fatal = fatal
+                self._complete = True
+                return
+        self._pending = list(reversed(remaining))
+        if self.policy.is_complete(self.successes, self.failures):
+            self._complete = True
+
+    def _work(self) -> None:
+        """One worker: take the next item while the batch is open and a slot is free.
+
+        Workers take items in index order and settle them under one lock, so completion is
+        decided where the outcome arrives, with no coordinator to wake per item. A worker
+        whose slot stays held by a suspended item stops; the one that frees a slot goes on.
+        """
+        while True:
+            with self._lock:
+                if self._complete or not self._pending:
+                    return
+                if self._limit is not None and self._in_flight >= self._limit:
+                    return
+                unit = self._pending.pop()
+                self._in_flight += 1
+            outcome, value = self._run_item(unit)
+            with self._lock:
+                if self._complete and outcome not in ("fatal", "skipped"):
+                    outcome, value = "abandoned", None
+                fatal = self._settle(unit, outcome, value)
+                if outcome != "suspended":
+                    self._in_flight -= 1
+                if fatal is not None:
+                    self._fatal = self._fatal or fatal
+                if self._fatal is not None or self.policy.is_complete(
+                    self.successes, self.failures
+                ):
+                    self._complete = True
+                    self.stop.set()  # items still running stop at their next operation
 
     def _settle(self, unit: Unit, outcome: str, value: Any) -> BaseException | None:
         if outcome == "fatal":

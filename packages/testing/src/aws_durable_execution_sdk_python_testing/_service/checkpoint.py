@@ -92,6 +92,20 @@ _EVENT_PREFIX = {
 }
 
 
+class _Where:
+    """Names an update in an error message; formatted only if there is an error."""
+
+    __slots__ = ("index", "update")
+
+    def __init__(self, index: int, update: OperationUpdate) -> None:
+        self.index = index
+        self.update = update
+
+    def __str__(self) -> str:
+        u = self.update
+        return f"update {self.index} (Id={u.operation_id}, {u.operation_type} {u.action})"
+
+
 def _reject(message: str) -> InvalidParameterValueException:
     return InvalidParameterValueException(message)
 
@@ -133,7 +147,7 @@ class CheckpointProcessor:
         for index, update in enumerate(updates):
             kind = update.operation_type
             action = update.action
-            where = f"update {index} (Id={update.operation_id}, {kind.value} {action.value})"
+            where = _Where(index, update)
             if action not in _ALLOWED_ACTIONS.get(kind, ()):
                 raise _reject(f"Invalid action for the given operation type: {where}")
             if kind is OperationType.EXECUTION:
@@ -179,7 +193,7 @@ class CheckpointProcessor:
                 f"the execution would have more than {self.limits.max_operations} operations"
             )
 
-    def _check_sizes(self, update: OperationUpdate, where: str) -> None:
+    def _check_sizes(self, update: OperationUpdate, where: _Where) -> None:
         if update.payload is not None:
             size = len(update.payload.encode())
             limit = self.limits.max_operation_payload_bytes
@@ -197,7 +211,7 @@ class CheckpointProcessor:
                 )
 
     def _check_consistent(
-        self, update: OperationUpdate, reference: OperationUpdate | Operation, where: str
+        self, update: OperationUpdate, reference: OperationUpdate | Operation, where: _Where
     ) -> None:
         pairs = (
             ("Type", update.operation_type, reference.operation_type),
@@ -216,7 +230,7 @@ class CheckpointProcessor:
         self,
         update: OperationUpdate,
         seen: dict[str, tuple[OperationUpdate, OperationStatus | None]],
-        where: str,
+        where: _Where,
     ) -> None:
         if not update.parent_id:
             return
@@ -227,7 +241,7 @@ class CheckpointProcessor:
         if parent_type is not OperationType.CONTEXT:
             raise _reject(f"ParentId {update.parent_id} is not a CONTEXT operation: {where}")
 
-    def _check_content(self, update: OperationUpdate, where: str) -> None:
+    def _check_content(self, update: OperationUpdate, where: _Where) -> None:
         action = update.action
         if action is OperationAction.FAIL and update.payload is not None:
             raise _reject(f"a FAIL update must not carry a Payload: {where}")
