@@ -75,7 +75,6 @@ class ExecutionRecord:
         self.parent: tuple[str, str] | None = None
         # Callback actions declared for this run (name -> actions), applied on creation.
         self.callback_actions: Any = None
-        self.payload_bytes: dict[str, int] = {}
         self.invocation_records: list[dict[str, Any]] = []
         # An EXECUTION SUCCEED/FAIL checkpointed by the SDK (results over the response limit).
         self.checkpointed_outcome: OperationUpdate | None = None
