@@ -39,6 +39,7 @@ from aws_durable_execution_sdk_python._model.invocation import (
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._plugins.info import InvocationEndInfo, InvocationStartInfo
 from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher, validate_plugins
+from aws_durable_execution_sdk_python._plugins.snapshots import OperationsSnapshot
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
@@ -164,7 +165,7 @@ def _invocation_fields(state: ExecutionState, lambda_context: Any) -> dict[str, 
         "execution_arn": state.durable_execution_arn,
         "is_first_invocation": not state.has_prior_operations(),
         "execution_start_time": execution.start_timestamp if execution is not None else None,
-        "operations": state.operation_log.view(),
+        "operations": OperationsSnapshot(state.operations),
         "updated_operation_ids": tuple(sorted(state.updated_operation_ids)),
     }
 

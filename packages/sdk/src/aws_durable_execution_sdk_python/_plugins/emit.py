@@ -15,12 +15,12 @@ from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._plugins.info import (
     OperationChangeInfo,
     OperationEndInfo,
-    OperationInfo,
     OperationStartInfo,
     UserFunctionEndInfo,
     UserFunctionOutcome,
     UserFunctionStartInfo,
 )
+from aws_durable_execution_sdk_python._plugins.snapshots import OperationsSnapshot
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 
 if TYPE_CHECKING:
@@ -79,21 +79,22 @@ def operations_merged(
     plugins = state.plugins
     if plugins is None:
         return
-    state.operation_log.record(operations)
+    if plugins.wants["on_operation_change"]:
+        state.operation_log.record(operations)
     if plugins.wants["on_operation_end"]:
         for op in operations:
             if op.status.is_terminal and state.mark_ended(op.operation_id):
                 plugins.emit("on_operation_end", OperationEndInfo.from_operation(op))
     if plugins.wants["on_operation_change"]:
         changed = {
-            op.operation_id: OperationInfo.from_operation(op)
+            op.operation_id: op
             for op in operations
             if previous.get(op.operation_id) is not op.status
         }
         if changed:
             info = OperationChangeInfo(
                 execution_arn=state.durable_execution_arn,
-                updated_operations=changed,
+                updated_operations=OperationsSnapshot(changed),
                 operations=state.operation_log.view(),  # this moment, however long it is kept
             )
             plugins.emit("on_operation_change", info)

@@ -171,7 +171,7 @@ class PluginDispatcher:
         for name, function, takes_info in self._impls[hook]:
             try:
                 if takes_info:
-                    function(info=info)
+                    function(info)  # the spec's one argument (pluggy checked the name)
                 else:
                     function()
             except Exception as error:
@@ -217,4 +217,6 @@ def build_dispatcher(
             made.append(create(start_info()))
         except Exception:
             _log.exception("durable execution plugin factory %r failed", candidate)
-    return PluginDispatcher(made, execution_arn)
+    dispatcher = PluginDispatcher(made, execution_arn)
+    # Plugins that implement no hook cost nothing, as no plugin at all.
+    return dispatcher if any(dispatcher.wants.values()) else None

@@ -16,7 +16,29 @@ from collections.abc import Iterable, Iterator, Mapping
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._plugins.info import OperationInfo
 
-__all__ = ["OperationLog", "OperationsAt"]
+__all__ = ["OperationLog", "OperationsAt", "OperationsSnapshot"]
+
+
+class OperationsSnapshot(Mapping[str, OperationInfo]):
+    """A copy of the operations by id (cheap, in C), each ``OperationInfo`` built when read:
+    for infos made once per invocation."""
+
+    __slots__ = ("_operations",)
+
+    def __init__(self, operations: Mapping[str, Operation]) -> None:
+        self._operations = dict(operations)
+
+    def __getitem__(self, key: str) -> OperationInfo:
+        return OperationInfo.from_operation(self._operations[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._operations)
+
+    def __len__(self) -> int:
+        return len(self._operations)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._operations
 
 
 class OperationLog:

@@ -101,10 +101,12 @@ class ExecutionState:
                     self.operations[op.operation_id] = op
             return
         previous: dict[str, OperationStatus | None] = {}
+        track = self.plugins.wants["on_operation_change"]
         with self._lock:
             for op in operations:
-                old = self.operations.get(op.operation_id)
-                previous[op.operation_id] = old.status if old is not None else None
+                if track:
+                    old = self.operations.get(op.operation_id)
+                    previous[op.operation_id] = old.status if old is not None else None
                 self.operations[op.operation_id] = op
         operations_merged(self, operations, previous)
 
@@ -117,11 +119,10 @@ class ExecutionState:
 
     def mark_ended(self, operation_id: str) -> bool:
         """Record that an operation's end was reported; ``False`` if it already was."""
-        with self._lock:
-            if operation_id in self._ended:
-                return False
-            self._ended.add(operation_id)
-            return True
+        if operation_id in self._ended:
+            return False
+        self._ended.add(operation_id)  # an operation ends in one thread, once
+        return True
 
     def get(self, operation_id: str) -> Operation | None:
         return self.operations.get(operation_id)
