@@ -796,3 +796,37 @@ def test_the_zero_cost_check_would_catch_an_info_being_built(
     assert "PluginDispatcher" in no_info_objects
     with pytest.raises(AssertionError, match="OperationEndInfo built"):
         OperationEndInfo(operation_id="x", operation_type=OperationType.STEP)
+
+
+def test_plugins_may_ask_for_replay_events_of_finished_operations() -> None:
+    """By default a step finished in an earlier invocation is not reported again; a plugin
+    with ``receive_replay_events = True`` hears about it, marked ``is_replayed``."""
+    seen: dict[str, list[tuple[str, str | None, bool]]] = {"live": [], "replay": []}
+
+    class Live(DurableInstrumentationPlugin):
+        def on_operation_end(self, info: Any) -> None:
+            seen["live"].append(("end", info.name, info.is_replayed))
+
+    class Replaying(DurableInstrumentationPlugin):
+        receive_replay_events = True
+
+        def on_operation_start(self, info: Any) -> None:
+            seen["replay"].append(("start", info.name, info.is_replayed))
+
+        def on_operation_end(self, info: Any) -> None:
+            seen["replay"].append(("end", info.name, info.is_replayed))
+
+    @durable_execution(plugins=[Live(), Replaying()])
+    def handler(event: Any, context: DurableContext) -> int:
+        value = context.step(lambda _: 1, name="first")
+        context.wait(Duration.from_seconds(5), name="pause")
+        return value
+
+    result = run(handler, record_hooks=False)
+
+    assert result.status is InvocationStatus.SUCCEEDED, result.error
+    assert seen["live"] == [("end", "first", False), ("end", "pause", False)]
+    # The second invocation replays "first": only the plugin that asked hears about it.
+    assert ("start", "first", True) in seen["replay"]
+    assert ("end", "first", True) in seen["replay"]
+    assert seen["replay"].count(("end", "first", False)) == 1

@@ -68,6 +68,12 @@ def replay_reached(state: ExecutionState, op: Operation) -> None:
         and state.mark_ended(op.operation_id)
     ):
         plugins.emit("on_operation_end", OperationEndInfo.from_operation(op))
+    elif plugins.wants_replay:
+        # Finished in an earlier invocation: only plugins that asked for replay events.
+        start = OperationStartInfo.from_operation(op, is_replayed=True)
+        plugins.emit("on_operation_start", start, replay=True)
+        end = OperationEndInfo.from_operation(op, is_replayed=True)
+        plugins.emit("on_operation_end", end, replay=True)
 
 
 def operations_merged(

@@ -57,6 +57,10 @@ class DurableInstrumentationPlugin:
     def on_user_function_start(self, info: Any) -> None: ...
     def on_user_function_end(self, info: Any) -> None: ...
 
+    #: Set to True to also get ``on_operation_start``/``on_operation_end`` (with
+    #: ``is_replayed=True``) for operations that replay finds already finished.
+    receive_replay_events: bool = False
+
 
 class _Manager(pluggy.PluginManager):
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
@@ -165,10 +169,22 @@ class PluginDispatcher:
                 (impl.plugin_name, impl.function, "info" in impl.argnames) for impl in ordered
             ]
         self.wants = {hook: bool(impls) for hook, impls in self._impls.items()}
+        # Plugins that asked (receive_replay_events = True) also hear about operations that
+        # replay finds already finished, with is_replayed=True.
+        replaying = {
+            name
+            for name, plugin in zip(names, plugins, strict=True)
+            if getattr(plugin, "receive_replay_events", False)
+        }
+        self._replay_impls = {
+            hook: [impl for impl in impls if impl[0] in replaying]
+            for hook, impls in self._impls.items()
+        }
+        self.wants_replay = any(self._replay_impls.values())
         self.failures: list[tuple[str, str, BaseException]] = []
 
-    def emit(self, hook: str, info: Any) -> None:
-        for name, function, takes_info in self._impls[hook]:
+    def emit(self, hook: str, info: Any, *, replay: bool = False) -> None:
+        for name, function, takes_info in (self._replay_impls if replay else self._impls)[hook]:
             try:
                 if takes_info:
                     function(info)  # the spec's one argument (pluggy checked the name)
