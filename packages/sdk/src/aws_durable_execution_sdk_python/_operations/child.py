@@ -19,7 +19,11 @@ from aws_durable_execution_sdk_python._model.enums import (
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.update import ContextOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
-from aws_durable_execution_sdk_python._operations.replay import checkpointed, update_for
+from aws_durable_execution_sdk_python._operations.replay import (
+    checkpointed,
+    load_payload,
+    update_for,
+)
 from aws_durable_execution_sdk_python._plugins.emit import (
     user_function_ended,
     user_function_started,
@@ -32,7 +36,7 @@ from aws_durable_execution_sdk_python.exceptions import (
     InvocationError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.serdes import deserialize, serialize
+from aws_durable_execution_sdk_python.serdes import serialize
 
 __all__ = ["CHILD_RESULT_LIMIT", "run_child"]
 
@@ -64,7 +68,9 @@ def run_child(
         details = op.context_details
         if op.status is OperationStatus.SUCCEEDED:
             if details is None or not details.replay_children:
-                return _load(state, identifier, config, details.result if details else None)  # type: ignore[no-any-return]
+                payload = details.result if details else None
+                loaded: T = load_payload(state, identifier, config.serdes, payload)
+                return loaded
             replaying_children = True
         elif op.status is OperationStatus.FAILED:
             raise operation_error(
@@ -113,21 +119,5 @@ def run_child(
         # returned (no copy); a custom serdes may transform it, and the first run must
         # return what replays will (conformance 3-14).
         return result
-    return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
-
-
-def _load(
-    state: ExecutionState,
-    identifier: OperationIdentifier,
-    config: ChildConfig[Any],
-    payload: str | None,
-) -> Any:
-    if payload is None:
-        return None
-    return deserialize(
-        config.serdes,
-        payload,
-        identifier.operation_id,
-        state.durable_execution_arn,
-        identifier.name,
-    )
+    stored: T = load_payload(state, identifier, config.serdes, payload)
+    return stored

@@ -16,8 +16,23 @@ from aws_durable_execution_sdk_python.exceptions import (
     TimedSuspendExecution,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+from aws_durable_execution_sdk_python.serdes import SerDes, deserialize
 
-__all__ = ["checkpointed", "suspend", "suspend_until", "update_for"]
+__all__ = ["checkpointed", "load_payload", "suspend", "suspend_until", "update_for"]
+
+
+def load_payload(
+    state: ExecutionState,
+    identifier: OperationIdentifier,
+    serdes: SerDes[Any] | None,
+    payload: str | None,
+) -> Any:
+    """A checkpointed payload as a value (``None`` when nothing was stored)."""
+    if payload is None:
+        return None
+    return deserialize(
+        serdes, payload, identifier.operation_id, state.durable_execution_arn, identifier.name
+    )
 
 
 def update_for(

@@ -10,7 +10,7 @@ raises the stored error, PENDING suspends until the retry is due, STARTED re-run
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
@@ -21,6 +21,7 @@ from aws_durable_execution_sdk_python._model.update import StepOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import (
     checkpointed,
+    load_payload,
     suspend_until,
     update_for,
 )
@@ -40,7 +41,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.logger import Logger, never_replaying
 from aws_durable_execution_sdk_python.retries import RetryDecision, RetryPresets
-from aws_durable_execution_sdk_python.serdes import SerDes, deserialize, serialize
+from aws_durable_execution_sdk_python.serdes import SerDes, serialize
 from aws_durable_execution_sdk_python.types import StepContext
 
 __all__ = ["run_step"]
@@ -66,7 +67,8 @@ def run_step(
         status = op.status
         if status is OperationStatus.SUCCEEDED:
             result = details.result if details else None
-            return _load(state, identifier, config, result)  # type: ignore[no-any-return]
+            loaded: T = load_payload(state, identifier, config.serdes, result)
+            return loaded
         if status is OperationStatus.FAILED:
             raise operation_error(
                 StepError, details.error if details else None, identifier.operation_id
@@ -87,20 +89,6 @@ def run_step(
                 _retry_or_fail(state, identifier, config, interrupted, attempt)
             return _execute(state, identifier, func, config, logger, attempt, started=True)
     return _execute(state, identifier, func, config, logger, attempt, started=False)
-
-
-def _load(
-    state: ExecutionState, identifier: OperationIdentifier, config: StepConfig, payload: str | None
-) -> Any:
-    if payload is None:
-        return None
-    return deserialize(
-        config.serdes,
-        payload,
-        identifier.operation_id,
-        state.durable_execution_arn,
-        identifier.name,
-    )
 
 
 def _execute(
@@ -148,7 +136,8 @@ def _execute(
     if config.serdes is None and SerDes.is_primitive(result):
         return result  # JSON primitives come back from the default serdes unchanged
     # Round-trip, so the first run returns exactly what every replay will.
-    return _load(state, identifier, config, payload)  # type: ignore[no-any-return]
+    loaded: T = load_payload(state, identifier, config.serdes, payload)
+    return loaded
 
 
 def _fail(state: ExecutionState, identifier: OperationIdentifier, error: Exception) -> None:
