@@ -106,6 +106,12 @@ class DurableFunctionTestRunner:
         seed: seeds the jitter of retry strategies, so runs are reproducible (ruling 11).
         limits: the service limits (payload, batch and operation count).
         function_name: the function name in execution ARNs.
+        record_hooks: record what plugins see (``result.hook_events``); by default only
+            when the handler has plugins.
+
+    ``poll_interval``, ``max_invocation_page_bytes``, ``invocation_timeout``, ``store`` and
+    ``skip_time`` are accepted for tests written for the existing runner: nothing polls,
+    time is always virtual, and the store is in memory.
     """
 
     def __init__(
