@@ -747,8 +747,6 @@ def no_info_objects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(manager_module.PluginDispatcher, "__init__", forbid("PluginDispatcher"))
     from aws_durable_execution_sdk_python._plugins import snapshots
 
-    monkeypatch.setattr(snapshots.OperationLog, "__init__", forbid("OperationLog"))
-    monkeypatch.setattr(snapshots.OperationsAt, "__init__", forbid("OperationsAt"))
     monkeypatch.setattr(snapshots.OperationsSnapshot, "__init__", forbid("OperationsSnapshot"))
     # The emit module's names are the same classes.
     assert emit_module.OperationEndInfo is info_module.OperationEndInfo

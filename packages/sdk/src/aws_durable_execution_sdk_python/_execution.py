@@ -39,7 +39,6 @@ from aws_durable_execution_sdk_python._model.invocation import (
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._plugins.info import InvocationEndInfo, InvocationStartInfo
 from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher, validate_plugins
-from aws_durable_execution_sdk_python._plugins.snapshots import OperationsSnapshot
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
@@ -165,7 +164,7 @@ def _invocation_fields(state: ExecutionState, lambda_context: Any) -> dict[str, 
         "execution_arn": state.durable_execution_arn,
         "is_first_invocation": not state.has_prior_operations(),
         "execution_start_time": execution.start_timestamp if execution is not None else None,
-        "operations": OperationsSnapshot(state.operations),
+        "operations": state.operations_view(),
         "updated_operation_ids": tuple(sorted(state.updated_operation_ids)),
     }
 

@@ -85,8 +85,6 @@ def operations_merged(
     plugins = state.plugins
     if plugins is None:
         return
-    if plugins.wants["on_operation_change"]:
-        state.operation_log.record(operations)
     if plugins.wants["on_operation_end"]:
         for op in operations:
             if op.status.is_terminal and state.mark_ended(op.operation_id):
@@ -101,7 +99,7 @@ def operations_merged(
             info = OperationChangeInfo(
                 execution_arn=state.durable_execution_arn,
                 updated_operations=OperationsSnapshot(changed),
-                operations=state.operation_log.view(),  # this moment, however long it is kept
+                operations=state.operations_view(),  # this moment, however long it is kept
             )
             plugins.emit("on_operation_change", info)
 

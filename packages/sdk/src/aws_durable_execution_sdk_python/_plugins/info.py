@@ -1,4 +1,9 @@
-"""What each hook receives: frozen values, built only when some plugin implements the hook."""
+"""What each hook receives: values built only when some plugin implements the hook.
+
+Read-only by contract but not ``frozen``: a frozen attrs instance costs two to three times
+as much to build, and with every hook implemented about five infos are built per step,
+which alone would exceed the plugin overhead budget (issue 5). Plugins must not change them.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class InvocationInfo:
     request_id: str | None
     execution_arn: str
@@ -42,12 +47,12 @@ class InvocationInfo:
     updated_operation_ids: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class InvocationStartInfo(InvocationInfo):
     pass
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class InvocationEndInfo(InvocationInfo):
     """``status`` is the invocation's outcome; ``RETRY`` with ``error`` when it raised."""
 
@@ -69,7 +74,7 @@ def _details(op: Operation) -> tuple[Any, ErrorObject | None, int | None]:
     return None, None, None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class OperationInfo:
     """An operation as a hook sees it; ``result`` is the checkpointed (serialised) payload."""
 
@@ -105,12 +110,12 @@ class OperationInfo:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class OperationStartInfo(OperationInfo):
     pass
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class OperationEndInfo(OperationInfo):
     pass
 
@@ -120,19 +125,19 @@ class UserFunctionOutcome(enum.Enum):
     FAILED = "FAILED"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class UserFunctionStartInfo(OperationInfo):
     """Before user code runs in a step, child context or ``wait_for_condition`` check."""
 
     is_replay_children: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class UserFunctionEndInfo(UserFunctionStartInfo):
     outcome: UserFunctionOutcome = UserFunctionOutcome.SUCCEEDED
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class OperationChangeInfo:
     """Operations a checkpoint response changed, and (lazily) all of them."""
 

@@ -9,6 +9,7 @@ catches the exception (ruling 7).
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import TYPE_CHECKING
 
 from aws_durable_execution_sdk_python._model.enums import (
@@ -20,7 +21,7 @@ from aws_durable_execution_sdk_python._model.invocation import DurableExecutionI
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._plugins.emit import operation_started, operations_merged
-from aws_durable_execution_sdk_python._plugins.snapshots import OperationLog
+from aws_durable_execution_sdk_python._plugins.snapshots import OperationsSnapshot
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._state.checkpointer import Checkpointer
 from aws_durable_execution_sdk_python.exceptions import (
@@ -59,7 +60,7 @@ class ExecutionState:
         self._lock = threading.Lock()
         self.fatal_error: BaseException | None = None
         self.plugins: PluginDispatcher | None = None
-        self._operation_log: OperationLog | None = None
+        self._views: list[weakref.ref[OperationsSnapshot]] = []
         # Operations whose end was reported to plugins (or that ended before this
         # invocation and were not updated since): each end is reported once per execution.
         self._ended = {
@@ -103,6 +104,10 @@ class ExecutionState:
         previous: dict[str, OperationStatus | None] = {}
         track = self.plugins.wants["on_operation_change"]
         with self._lock:
+            if any(ref() is not None for ref in self._views):
+                # A kept view shares this dict: copy on write so it keeps its moment.
+                self.operations = dict(self.operations)
+            self._views.clear()
             for op in operations:
                 if track:
                     old = self.operations.get(op.operation_id)
@@ -110,12 +115,12 @@ class ExecutionState:
                 self.operations[op.operation_id] = op
         operations_merged(self, operations, previous)
 
-    @property
-    def operation_log(self) -> OperationLog:
-        """Versions of the operations for hook infos (kept only while plugins are active)."""
-        if self._operation_log is None:
-            self._operation_log = OperationLog(list(self.operations.values()))
-        return self._operation_log
+    def operations_view(self) -> OperationsSnapshot:
+        """The operations as they are now, for a hook info (see ``_plugins.snapshots``)."""
+        with self._lock:
+            view = OperationsSnapshot(self.operations)
+            self._views.append(weakref.ref(view))
+            return view
 
     def mark_ended(self, operation_id: str) -> bool:
         """Record that an operation's end was reported; ``False`` if it already was."""
