@@ -93,12 +93,6 @@ EXPECTED_ERROR_TYPE = {
     "4-11": r"^CallbackTimeoutError$",
 }
 
-XFAIL: dict[str, str] = {}
-
-
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
 
 def test_callback_actions_become_runner_callbacks() -> None:
     # Per callback, each Delay counts from the previous action; success sends JSON text.
@@ -121,7 +115,7 @@ def test_catalogue_is_complete() -> None:
     assert ids == set(HANDLERS) == set(FULL_HISTORY) == set(OFFSETS)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     extra: dict[str, Any] = {}

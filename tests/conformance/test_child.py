@@ -61,12 +61,6 @@ EXPECTED_ERROR_TYPE = {"3-4": r"^ValueError$", "3-8": r"^ValueError$"}
 # Results the requirements imply without stating them.
 EXPECTED_RESULT: dict[str, Any] = {"3-11": LARGE_RESULT_CHARS}
 
-XFAIL: dict[str, str] = {}
-
-
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
 
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
@@ -74,7 +68,7 @@ def test_catalogue_is_complete() -> None:
     assert ids == set(HANDLERS) == set(FULL_HISTORY)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     extra: dict[str, Any] = {}

@@ -58,12 +58,6 @@ EXPECTED_ERROR_TYPE = {"5-5": r"(^|\.)TargetFailure$"}
 # The target each requirement's (first) ChainedInvokeStarted names.
 FUNCTION_NAME = {"5-1": "echo-target", "5-5": "failing-target", "5-7": "measure-target"}
 
-XFAIL: dict[str, str] = {}
-
-
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
 
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
@@ -71,7 +65,7 @@ def test_catalogue_is_complete() -> None:
     assert ids == set(HANDLERS) == set(FULL_HISTORY)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     extra: dict[str, Any] = {}

@@ -89,12 +89,6 @@ OFFSETS: dict[str, dict[int, float]] = {"9-17": {10: 1}, "9-20": {10: 1}}
 RAN_ONCE = [{"match": {"message": f"item {i} ran"}, "count": 1} for i in range(2)]
 EXTRA_LOGS: dict[str, list[dict[str, Any]]] = {"9-17": RAN_ONCE, "9-20": RAN_ONCE}
 
-XFAIL: dict[str, str] = {}
-
-
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
 
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
@@ -102,7 +96,7 @@ def test_catalogue_is_complete() -> None:
     assert ids == set(HANDLERS) == set(FULL_HISTORY) == set(BATCH)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     stem = requirement.id

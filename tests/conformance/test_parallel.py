@@ -147,8 +147,6 @@ EXTRA_LOGS: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-XFAIL: dict[str, str] = {}
-
 
 # -- checks shared with test_map -----------------------------------------------------------
 
@@ -314,10 +312,6 @@ def verify_interleaved(
 # -- the suite -----------------------------------------------------------------------------
 
 
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
-
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
     assert ids, "no parallel requirement files"
@@ -325,7 +319,7 @@ def test_catalogue_is_complete() -> None:
     assert set(BATCH) == ids - {"8-19"}
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     stem = requirement.id

@@ -80,7 +80,6 @@ FULL_HISTORY: dict[str, list[str]] = {
 # The execution error's type for the FAILED requirements.
 EXPECTED_ERROR_TYPE = {"10-7": r"^RuntimeError$", "10-14": r"^RuntimeError$"}
 
-XFAIL: dict[str, str] = {}
 
 Check = Callable[[Any, list[dict[str, Any]]], None]
 CHECKS: dict[str, Check] = {}
@@ -260,17 +259,13 @@ def _context_fields(outcome: Any, events: list[dict[str, Any]]) -> None:
 # -- the suite -----------------------------------------------------------------------------
 
 
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
-
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
     assert ids, "no plugin requirement files"
     assert ids == set(HANDLERS) == set(FULL_HISTORY) == set(CHECKS)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     stem = requirement.id

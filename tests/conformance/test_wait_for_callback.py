@@ -86,12 +86,6 @@ EXTRA_LOGS: dict[str, list[dict[str, Any]]] = {
     "7-10": [{"match": {"message": "/^callback id ready: /"}, "count": 1}],
 }
 
-XFAIL: dict[str, str] = {}
-
-
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
 
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
@@ -99,7 +93,7 @@ def test_catalogue_is_complete() -> None:
     assert ids == set(HANDLERS) == set(FULL_HISTORY) == set(OFFSETS)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     extra: dict[str, Any] = {}

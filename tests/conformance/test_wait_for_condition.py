@@ -63,12 +63,6 @@ PAYLOADS: dict[str, dict[int, str]] = {
     "6-11": {3: _encoded("x"), 6: _encoded("xx")},
 }
 
-XFAIL: dict[str, str] = {}
-
-
-def _marks(stem: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=XFAIL[stem])] if stem in XFAIL else []
-
 
 def test_catalogue_is_complete() -> None:
     ids = {path.stem for path in FILES}
@@ -76,7 +70,7 @@ def test_catalogue_is_complete() -> None:
     assert ids == set(HANDLERS) == set(FULL_HISTORY)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p.stem)) for p in FILES])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_requirement(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     requirement = load_requirement(path, random.Random())
     _, events = verify(
