@@ -13,15 +13,15 @@ pytest-benchmark.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import statistics
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from bench_core import Case, Measurement
+from bench_core import measure as measure_case
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
 from aws_durable_execution_sdk_python.config import MapConfig
@@ -172,56 +172,9 @@ def check_parallel(result: DurableFunctionTestResult, branches: int) -> None:
 # -- timing --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    run: Callable[[], Any]
-    check: Callable[[Any], None]
-    target_seconds: float | None  # None: reported only
-    repeat: int
-    warmup: int = 1
-
-
-@dataclass(frozen=True)
-class Measurement:
-    case: Case
-    first: float  # the first run in this process: imports and caches still cold
-    times: list[float]
-    outcome: Any  # of the last timed run
-
-    @property
-    def best(self) -> float:
-        return min(self.times)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-    @property
-    def ok(self) -> bool:
-        target = self.case.target_seconds
-        return target is None or self.median <= target
-
-
-def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()  # no run pays for the garbage of the one before
-    start = time.perf_counter()
-    outcome = run()
-    return time.perf_counter() - start, outcome
-
-
 def measure(case: Case, repeat: int | None = None) -> Measurement:
-    """Warm up (checking the outcome), then time ``repeat`` runs (each checked too)."""
-    first, outcome = _timed(case.run)
-    case.check(outcome)
-    for _ in range(case.warmup - 1):
-        case.run()
-    times = []
-    for _ in range(repeat or case.repeat):
-        elapsed, outcome = _timed(case.run)
-        case.check(outcome)
-        times.append(elapsed)
-    return Measurement(case, first, times, outcome)
+    """As ``bench_core.measure``, checking every timed run (a map's result and threads)."""
+    return measure_case(case, repeat, check_each=True)
 
 
 MAP_DEFAULT = f"map of {MAP_ITEMS:,} items, default config"

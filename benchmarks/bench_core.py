@@ -178,6 +178,7 @@ class Measurement:
     case: Case
     first: float  # the first run in this process: imports and caches still cold
     times: list[float]
+    outcome: Any = None  # of the last timed run (kept when each run is checked)
 
     @property
     def best(self) -> float:
@@ -200,14 +201,19 @@ def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, outcome
 
 
-def measure(case: Case, repeat: int | None = None) -> Measurement:
-    """Warm up (checking the outcome), then time ``repeat`` runs."""
+def measure(case: Case, repeat: int | None = None, check_each: bool = False) -> Measurement:
+    """Warm up (checking the outcome), then time ``repeat`` runs (each checked if asked)."""
     first, outcome = _timed(case.run)
     case.check(outcome)
     for _ in range(case.warmup - 1):
         case.run()
-    times = [_timed(case.run)[0] for _ in range(repeat or case.repeat)]
-    return Measurement(case, first, times)
+    times = []
+    for _ in range(repeat or case.repeat):
+        elapsed, outcome = _timed(case.run)
+        if check_each:
+            case.check(outcome)
+        times.append(elapsed)
+    return Measurement(case, first, times, outcome if check_each else None)
 
 
 def cases() -> list[Case]:
