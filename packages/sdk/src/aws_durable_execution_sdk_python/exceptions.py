@@ -180,26 +180,6 @@ class BotoClientError(InvocationError):
             return DurableApiErrorCategory.EXECUTION
         return DurableApiErrorCategory.INVOCATION
 
-    @classmethod
-    def from_service_error(
-        cls,
-        code: str | None,
-        message: str,
-        http_status: int | None,
-        response_metadata: dict[str, Any] | None = None,
-    ) -> BotoClientError:
-        """Build the error for a failed service call, classified as ruling 5 says."""
-        error = {"Code": code, "Message": message} if code is not None else None
-        metadata = dict(response_metadata or {})
-        if http_status is not None:
-            metadata.setdefault("HTTPStatusCode", http_status)
-        return cls(
-            f"{code or 'Error'}: {message}" if code else message,
-            error_category=cls.classify(code, message, http_status),
-            error=error,
-            response_metadata=metadata or None,
-        )
-
     def build_logger_extras(self) -> dict[str, Any]:
         extras: dict[str, Any] = {}
         if self.error is not None:

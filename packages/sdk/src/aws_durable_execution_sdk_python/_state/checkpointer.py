@@ -86,7 +86,6 @@ class Checkpointer:
         self._queued = 0  # updates ever queued
         self._sent = 0  # updates the service has accepted
         self._failure: BaseException | None = None
-        self.calls = 0
 
     @property
     def checkpoint_token(self) -> str | None:
@@ -143,7 +142,6 @@ class Checkpointer:
             raise CheckpointError(
                 "the execution has already ended: the service returned no checkpoint token"
             )
-        self.calls += 1
         output = self._client.checkpoint(self._arn, self._token, updates)
         self._token = output.checkpoint_token
         state = output.new_execution_state
