@@ -123,19 +123,29 @@ class Checkpointer:
                 raise self._failure
             if self._sent >= target and not force:
                 return  # a leader already sent our update
-            with self._lock:
-                batch, self._pending = self._pending, []
             try:
-                if len(batch) <= 1:
-                    self._send(batch)  # nothing to split (or an empty refresh)
-                    self._sent += len(batch)
-                    return
-                for part in split_batches(batch, self._max_batch_bytes):
-                    self._send(part)
-                    self._sent += len(part)
+                # Two rounds at most: what others queued while our call was in flight goes
+                # out with the next one, so their commits find it sent instead of each
+                # taking the lock for a call of its own; a bound keeps the leader from
+                # serving producers forever.
+                for _round in range(2):
+                    with self._lock:
+                        batch, self._pending = self._pending, []
+                    if not batch and _round:
+                        break
+                    self._send_all(batch)
             except BaseException as error:
                 self._failure = error
                 raise
+
+    def _send_all(self, batch: list[OperationUpdate]) -> None:
+        if len(batch) <= 1:
+            self._send(batch)  # nothing to split (or an empty refresh)
+            self._sent += len(batch)
+            return
+        for part in split_batches(batch, self._max_batch_bytes):
+            self._send(part)
+            self._sent += len(part)
 
     def _send(self, updates: list[OperationUpdate]) -> None:
         if self._token is None:
