@@ -31,3 +31,23 @@ def test_deserialize_operation_payload_reads_envelopes_and_plain_json() -> None:
     assert deserialize_operation_payload('{"a": 1}') == {"a": 1}
     assert deserialize_operation_payload("") is None
     assert deserialize_operation_payload("not json") == "not json"
+
+
+def test_run_puts_the_account_id_in_the_execution_arn() -> None:
+    import pytest
+
+    from aws_durable_execution_sdk_python import durable_execution
+    from aws_durable_execution_sdk_python_testing import (
+        DurableFunctionsTestError,
+        DurableFunctionTestRunner,
+    )
+
+    @durable_execution
+    def handler(event, context):
+        return None
+
+    with DurableFunctionTestRunner(handler) as runner:
+        result = runner.run(account_id="210987654321")
+        assert ":210987654321:function:" in result.execution_arn
+        with pytest.raises(DurableFunctionsTestError, match="account_id"):
+            runner.run(account_id="nope")

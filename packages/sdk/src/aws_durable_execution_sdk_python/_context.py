@@ -319,16 +319,7 @@ class DurableContext:
             )
             for index, item in enumerate(items)
         ]
-        settings = BatchSettings(
-            "Map",
-            OperationSubType.MAP_ITERATION,
-            config.max_concurrency,
-            config.completion_config,
-            config.serdes,
-            config.item_serdes,
-            config.summary_generator,
-            config.nesting_type,
-        )
+        settings = BatchSettings.of("Map", OperationSubType.MAP_ITERATION, config)
         identifier = self._identifier(OperationSubType.MAP, name)
         return run_batch(self.state, identifier, units, settings, self._batch_child)
 
@@ -358,16 +349,7 @@ class DurableContext:
             if branch_name is None:
                 branch_name = f"parallel-branch-{index}"
             units.append(Unit(index, branch_name or None, branch))
-        settings = BatchSettings(
-            "Parallel",
-            OperationSubType.PARALLEL_BRANCH,
-            config.max_concurrency,
-            config.completion_config,
-            config.serdes,
-            config.item_serdes,
-            config.summary_generator,
-            config.nesting_type,
-        )
+        settings = BatchSettings.of("Parallel", OperationSubType.PARALLEL_BRANCH, config)
         identifier = self._identifier(OperationSubType.PARALLEL, name)
         return run_batch(self.state, identifier, units, settings, self._batch_child)
 

@@ -238,7 +238,9 @@ class DurableFunctionTestRunner:
             StuckExecutionError: nothing can make progress (named in the message).
             TimeoutError: the run took longer than ``timeout`` real seconds.
         """
-        arn = self.start(input, function_name, execution_name, callbacks=callbacks)
+        arn = self.start(
+            input, function_name, execution_name, callbacks=callbacks, account_id=account_id
+        )
         return self.wait_for_result(arn, timeout=_first(execution_timeout, timeout))
 
     def run_async(
@@ -253,7 +255,9 @@ class DurableFunctionTestRunner:
         callbacks: Mapping[str, ActionSpec] | None = None,
     ) -> str:
         """Start an execution, drive it while it can progress on its own, return its ARN."""
-        arn = self.start(input, function_name, execution_name, callbacks=callbacks)
+        arn = self.start(
+            input, function_name, execution_name, callbacks=callbacks, account_id=account_id
+        )
         self._drive(arn, _first(execution_timeout, timeout), until=None, pause_for_callbacks=True)
         return arn
 
@@ -264,18 +268,25 @@ class DurableFunctionTestRunner:
         execution_name: str = "execution-name",
         *,
         callbacks: Mapping[str, ActionSpec] | None = None,
+        account_id: str = "123456789012",
     ) -> str:
         """Create an execution without invoking it yet; returns its ARN."""
         function_name = function_name or self.function_name
         if self._closed:
             raise DurableFunctionsLocalRunnerError("this runner is closed")
+        if not re.fullmatch(r"\d{12}", account_id):
+            raise DurableFunctionsTestError(f"account_id={account_id!r}: expected 12 digits")
         for what, value in (("function_name", function_name), ("execution_name", execution_name)):
             if not _NAME.fullmatch(value):
                 raise DurableFunctionsTestError(
                     f"{what}={value!r}: use letters, digits, '-' and '_' only (an ARN segment)"
                 )
         record = self.service.start_execution(
-            function_name, execution_name, normalize_input(input), self.durable_execution_timeout
+            function_name,
+            execution_name,
+            normalize_input(input),
+            self.durable_execution_timeout,
+            account_id=account_id,
         )
         self._track(record, Function(self.handler))
         self._desk.declare(record.arn, callbacks)

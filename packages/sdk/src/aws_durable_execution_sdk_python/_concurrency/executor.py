@@ -71,6 +71,20 @@ class BatchSettings:
     summary_generator: Callable[[Any], str] | None
     nesting: NestingType
 
+    @classmethod
+    def of(cls, kind: str, item_sub_type: OperationSubType, config: Any) -> BatchSettings:
+        """From a ``MapConfig`` or ``ParallelConfig`` (they share these fields)."""
+        return cls(
+            kind,
+            item_sub_type,
+            config.max_concurrency,
+            config.completion_config,
+            config.serdes,
+            config.item_serdes,
+            config.summary_generator,
+            config.nesting_type,
+        )
+
 
 def run_batch(
     state: ExecutionState,

@@ -99,10 +99,11 @@ class InMemoryDurableService:
         input_payload: str | None,
         execution_timeout: int = MAX_EXECUTION_TIMEOUT_SECONDS,
         qualifier: str = "$LATEST",
+        account_id: str = _ACCOUNT,
     ) -> ExecutionRecord:
         invocation_id = str(uuid.uuid4())
         arn = (
-            f"arn:aws:lambda:{_REGION}:{_ACCOUNT}:function:{function_name}:{qualifier}"
+            f"arn:aws:lambda:{_REGION}:{account_id}:function:{function_name}:{qualifier}"
             f"/durable-execution/{execution_name}/{invocation_id}"
         )
         now = self.clock.now_datetime()
