@@ -1,6 +1,7 @@
 """Test durable functions locally, in milliseconds, on a virtual clock."""
 
 from aws_durable_execution_sdk_python.lambda_service import InvocationStatus
+from aws_durable_execution_sdk_python_testing._arguments import RunnerMode
 from aws_durable_execution_sdk_python_testing._child_runner import DurableChildContextTestRunner
 from aws_durable_execution_sdk_python_testing._result import (
     DurableFunctionTestResult,
@@ -44,6 +45,7 @@ __all__ = [
     "InMemoryDurableService",
     "InvocationStatus",
     "Limits",
+    "RunnerMode",
     "StuckExecutionError",
     "__version__",
     "decode_payload",

@@ -10,7 +10,6 @@ waits for. No sleeps, no polling, no background threads.
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -23,6 +22,16 @@ from aws_durable_execution_sdk_python.lambda_service import (
 )
 from aws_durable_execution_sdk_python.plugin import instrument
 from aws_durable_execution_sdk_python.retries import use_random
+from aws_durable_execution_sdk_python_testing._arguments import (
+    NAME,
+    RunnerMode,
+    check_name,
+    check_seconds,
+    function_key,
+    normalize_input,
+    qualifier,
+    require_durable_handler,
+)
 from aws_durable_execution_sdk_python_testing._callback_desk import (
     CallbackDesk,
     callback_names,
@@ -54,45 +63,6 @@ from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
 __all__ = ["DurableFunctionTestRunner", "normalize_input"]
 
-_NAME = re.compile(r"[a-zA-Z0-9_-]+")
-# A target may be named by function name, "name:qualifier", or a full or partial ARN.
-_FUNCTION_ARN = re.compile(
-    r"^(?:arn:[^:]+:lambda:[^:]+:\d{12}:function:|\d{12}:function:|function:)?"
-    r"(?P<name>[a-zA-Z0-9_.-]+)(?::(?P<qualifier>[a-zA-Z0-9$_.-]+))?$"
-)
-
-
-def normalize_input(value: Any) -> str:
-    """As the existing runner does: valid JSON text is kept verbatim, anything else dumped."""
-    if isinstance(value, bytes):
-        value = value.decode()
-    if isinstance(value, str):
-        try:
-            json.loads(value)
-        except ValueError:
-            return json.dumps(value)
-        return value
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError) as error:
-        raise DurableFunctionsTestError(
-            f"run(input=...) must be JSON serialisable, got {type(value).__name__}: {error}"
-        ) from error
-
-
-def _function_key(function_name: str) -> str:
-    match = _FUNCTION_ARN.match(function_name)
-    return match.group("name") if match else function_name
-
-
-def _qualifier(function_name: str) -> str:
-    """The version an invoke names; aliases run $LATEST here (one code version locally)."""
-    match = _FUNCTION_ARN.match(function_name)
-    qualifier = match.group("qualifier") if match else None
-    if qualifier and (qualifier.isdigit() or qualifier in ("$LATEST", "$LATEST.PUBLISHED")):
-        return qualifier
-    return "$LATEST"
-
 
 class DurableFunctionTestRunner:
     """Runs a ``@durable_execution`` handler in-process against an in-memory service.
@@ -112,7 +82,12 @@ class DurableFunctionTestRunner:
     ``poll_interval``, ``max_invocation_page_bytes``, ``invocation_timeout``, ``store`` and
     ``skip_time`` are accepted for tests written for the existing runner: nothing polls,
     time is always virtual, and the store is in memory.
+
+    ``mode`` is ``RunnerMode.LOCAL`` (equal to ``"local"``), as tests written for the
+    existing library check.
     """
+
+    mode: RunnerMode = RunnerMode.LOCAL
 
     def __init__(
         self,
@@ -132,8 +107,7 @@ class DurableFunctionTestRunner:
         function_name: str = "test-function",
         record_hooks: bool | None = None,
     ) -> None:
-        if not callable(handler):
-            raise DurableFunctionsTestError(f"handler must be callable, got {handler!r}")
+        require_durable_handler(handler)
         self.handler = handler
         self.poll_interval = poll_interval  # accepted for compatibility; nothing polls
         self.execution_timeout = execution_timeout
@@ -178,6 +152,7 @@ class DurableFunctionTestRunner:
 
     def register_durable_function(self, function_name: str, handler: Callable[..., Any]) -> None:
         """Make ``context.invoke(function_name, ...)`` run ``handler`` as its own execution."""
+        require_durable_handler(handler, f"the durable function {function_name!r}")
         self._register(function_name, Function(handler, durable=True))
 
     def register_function(self, function_name: str, func: Callable[[Any, Any], Any]) -> None:
@@ -187,8 +162,8 @@ class DurableFunctionTestRunner:
     def _register(self, function_name: str, function: Function) -> None:
         if not callable(function.handler):
             raise DurableFunctionsTestError(f"{function_name!r}: the handler must be callable")
-        key = _function_key(function_name)
-        if not _NAME.fullmatch(key):
+        key = function_key(function_name)
+        if not NAME.fullmatch(key):
             raise DurableFunctionsTestError(
                 f"function_name={function_name!r}: use a Lambda function name or ARN"
             )
@@ -197,7 +172,7 @@ class DurableFunctionTestRunner:
     def _start_target(
         self, caller: ExecutionRecord, op: Operation, function_name: str, payload: str
     ) -> str | None:
-        key = _function_key(function_name)
+        key = function_key(function_name)
         function = self._functions.get(key)
         if function is None:
             return None
@@ -206,7 +181,7 @@ class DurableFunctionTestRunner:
             op.operation_id[:32],
             payload,
             self.durable_execution_timeout,
-            qualifier=_qualifier(function_name),
+            qualifier=qualifier(function_name),
         )
         record.parent = (caller.arn, op.operation_id)
         self._track(record, function)
@@ -276,11 +251,8 @@ class DurableFunctionTestRunner:
             raise DurableFunctionsLocalRunnerError("this runner is closed")
         if not re.fullmatch(r"\d{12}", account_id):
             raise DurableFunctionsTestError(f"account_id={account_id!r}: expected 12 digits")
-        for what, value in (("function_name", function_name), ("execution_name", execution_name)):
-            if not _NAME.fullmatch(value):
-                raise DurableFunctionsTestError(
-                    f"{what}={value!r}: use letters, digits, '-' and '_' only (an ARN segment)"
-                )
+        check_name("function_name", function_name)
+        check_name("execution_name", execution_name)
         record = self.service.start_execution(
             function_name,
             execution_name,
@@ -423,7 +395,7 @@ class DurableFunctionTestRunner:
         For imperative tests: answer a callback "two hours later" with
         ``runner.advance_time(7200)`` before ``send_callback_success``.
         """
-        target = self.clock.now() + seconds
+        target = self.clock.now() + check_seconds("advance_time", seconds)
         while True:
             ready = self.service.next_ready()
             if ready is not None:
