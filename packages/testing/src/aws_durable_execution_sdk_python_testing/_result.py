@@ -31,32 +31,32 @@ _ERROR_KEYS = ("error_type", "message", "termination_reason", "data", "stack_tra
 
 
 @attrs.frozen
-class ExecutionErrorDetails(Mapping[str, Any]):
-    """The execution's error in the seed's shape; also reads like an ``ErrorObject``.
+class ExecutionErrorDetails(ErrorObject, Mapping[str, Any]):
+    """The execution's error: the SDK's ``ErrorObject``, plus its termination reason.
 
-    ``"error_type" in error``, ``error["message"]``, ``error.type`` and ``str(error)`` (which
-    names the error type) all work.
+    A subclass, so code written for the existing library (``isinstance(error,
+    ErrorObject)``, ``error.message``, ``error.type``, ``error.to_dict()``) works unchanged,
+    while the seed's reading also does: ``"error_type" in error``, ``error["message"]``,
+    ``error["termination_reason"]`` and ``str(error)``, which names the error type. The
+    termination reason is not a wire field, so ``to_dict()`` leaves it out.
     """
 
-    error_type: str | None
-    message: str | None
-    termination_reason: str
-    data: str | None = None
-    stack_trace: list[str] | None = None
+    termination_reason: str = ""
 
     @classmethod
     def from_error(
         cls, error: ErrorObject, termination_reason: str | None
     ) -> ExecutionErrorDetails:
         reason = termination_reason or termination_reason_for(error.type).value
-        return cls(error.type, error.message, reason, error.data, error.stack_trace)
+        return cls(error.message, error.type, error.data, error.stack_trace, reason)
 
     @property
-    def type(self) -> str | None:
-        return self.error_type
+    def error_type(self) -> str | None:
+        return self.type
 
     def to_error_object(self) -> ErrorObject:
-        return ErrorObject(self.message, self.error_type, self.data, self.stack_trace)
+        """The plain ``ErrorObject`` (e.g. to compare with one built by the test)."""
+        return ErrorObject(self.message, self.type, self.data, self.stack_trace)
 
     def __getitem__(self, key: str) -> Any:
         if key not in _ERROR_KEYS:
@@ -70,7 +70,7 @@ class ExecutionErrorDetails(Mapping[str, Any]):
         return len(_ERROR_KEYS)
 
     def __str__(self) -> str:
-        return f"{self.error_type}: {self.message} (termination_reason={self.termination_reason})"
+        return f"{self.type}: {self.message} (termination_reason={self.termination_reason})"
 
 
 @attrs.frozen(kw_only=True, slots=False)

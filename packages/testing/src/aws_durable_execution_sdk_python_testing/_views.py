@@ -144,24 +144,30 @@ class ExecutionOperation(Operation):
     input_payload: str | None = None
 
 
-class _Decoded:
-    """``result``: the raw payload deserialised on first read (most tests never read it)."""
+@attrs.frozen(kw_only=True, slots=False)
+class _Outcome(Operation):
+    """What operations that end with a result or an error share; not a view of its own.
 
-    raw_result: str | None
+    The concrete views derive from this, never from each other, so ``get_context`` cannot
+    hand back a step because a step "is" a context.
+    """
+
+    raw_result: str | None = None
+    error: ErrorObject | None = None
 
     @functools.cached_property
     def result(self) -> Any:
+        """The raw payload deserialised on first read (most tests never read it)."""
         return decode_payload(self.raw_result)
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class ContextOperation(_Decoded, Operation):
-    raw_result: str | None = None
-    error: ErrorObject | None = None
+class ContextOperation(_Outcome):
+    """A child context (also map, parallel and their branches, ``wait_for_callback``)."""
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class StepOperation(ContextOperation):
+class StepOperation(_Outcome):
     attempt: int = 0
     next_attempt_timestamp: datetime.datetime | None = None
 
@@ -172,14 +178,13 @@ class WaitOperation(Operation):
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class CallbackOperation(ContextOperation):
+class CallbackOperation(_Outcome):
     callback_id: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class InvokeOperation(_Decoded, Operation):
-    raw_result: str | None = None
-    error: ErrorObject | None = None
+class InvokeOperation(_Outcome):
+    """A chained invoke; its result is the target's."""
 
 
 def _view(op: WireOperation, children: tuple[Operation, ...]) -> Operation:
