@@ -46,9 +46,11 @@ from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
     DurableOperationError,
     InvocationError,
+    SerDesError,
     SuspendExecution,
     ValidationError,
 )
+from aws_durable_execution_sdk_python.serdes import DEFAULT_JSON_SERDES, SerDesContext
 
 __all__ = ["LAMBDA_RESPONSE_SIZE_LIMIT", "durable_execution"]
 
@@ -76,7 +78,8 @@ def durable_execution(
     Use bare (``@durable_execution``) or with options (``@durable_execution(boto3_client=c)``).
 
     Raises:
-        ValidationError: when invoked with an event that is not a durable invocation (ruling 17).
+        ValidationError: when invoked with an event that is not a durable invocation
+            (docs/decisions.md, "Malformed invocation events").
     """
     if func is None:
         return functools.partial(_wrap, boto3_client=boto3_client, plugins=plugins)
@@ -232,15 +235,20 @@ def _failed(error: BaseException) -> DurableExecutionInvocationOutput:
 
 
 def _succeeded(state: ExecutionState, value: Any) -> DurableExecutionInvocationOutput:
+    # Plain JSON, as Lambda returns it; NaN and infinity are refused like everywhere a value
+    # is serialised (docs/decisions.md, "Serialisation errors surface at the call site").
     try:
-        payload = json.dumps(value)
-    except (TypeError, ValueError) as error:
-        return _failed(
-            ValidationError(
-                f"the handler returned a {type(value).__name__}, which is not JSON "
-                f"serialisable ({error}); return JSON-friendly data"
-            )
+        payload = DEFAULT_JSON_SERDES.serialize(
+            value, SerDesContext("", state.durable_execution_arn)
         )
+    except (TypeError, ValueError, RecursionError) as error:
+        failure = SerDesError(
+            f"Cannot serialize the handler result: the handler returned a "
+            f"{type(value).__name__}, which is not JSON ({error}). Return JSON data (dict, "
+            "list, str, int, finite float, bool or None)"
+        )
+        failure.__cause__ = error
+        return _failed(failure)
     output = DurableExecutionInvocationOutput(InvocationStatus.SUCCEEDED, result=payload)
     return _checkpoint_if_too_large(state, output)
 

@@ -63,8 +63,12 @@ class SerDes(abc.ABC, Generic[T]):
     """
 
     @abc.abstractmethod
-    def serialize(self, value: T, serdes_context: SerDesContext) -> str:
-        """Return the string to checkpoint for ``value``."""
+    def serialize(self, value: T, serdes_context: SerDesContext) -> str | None:
+        """Return the string to checkpoint for ``value``.
+
+        ``None`` is accepted for a ``None`` value only: the checkpoint then carries no
+        payload, and reading it back gives ``None`` without calling ``deserialize``.
+        """
 
     @abc.abstractmethod
     def deserialize(self, data: str, serdes_context: SerDesContext) -> T:
@@ -92,10 +96,23 @@ class PassThroughSerDes(SerDes[str]):
 
 class JsonSerDes(SerDes[Any]):
     """Plain ``json.dumps``/``json.loads``; the default for invoke payloads, which functions
-    in any language may read. Errors are json's own (the helpers wrap them)."""
+    in any language may read. Errors are json's own (the helpers wrap them).
+
+    NaN and infinity are refused (``ValueError``): ``json.dumps`` would write ``NaN``, which
+    is not JSON and which other languages' parsers reject.
+    """
 
     def serialize(self, value: Any, serdes_context: SerDesContext) -> str:
-        return json.dumps(value)
+        try:
+            return json.dumps(value, allow_nan=False)
+        except ValueError as error:
+            where = _non_finite_path(value)
+            if where is None:
+                raise  # a circular reference or an int too long to print: json says which
+            raise ValueError(
+                f"NaN and infinity are not valid JSON (found at {where}); "
+                "return None or a string instead"
+            ) from error
 
     def deserialize(self, data: str, serdes_context: SerDesContext) -> Any:
         return json.loads(data)
@@ -365,6 +382,25 @@ def _dumps(obj: Any) -> str:
         raise SerDesError(f"cannot write the value as JSON: {error}. {_FIX_HINT}") from error
 
 
+def _non_finite_path(value: Any) -> str | None:
+    """Where the first NaN/infinity sits in JSON-like data, e.g. ``value['a'][1]``."""
+    pending: list[tuple[str, Any]] = [("value", value)]
+    seen: set[int] = set()
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return path
+            continue
+        if not isinstance(item, dict | list | tuple) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        # Reversed onto the stack, so the first element in order is reported.
+        pending.extend((f"{path}[{key!r}]", inner) for key, inner in reversed(list(pairs)))
+    return None
+
+
 def _reject_constant(name: str) -> Any:
     raise SerDesError(f"invalid JSON: {name} is not a JSON value")
 
@@ -387,8 +423,15 @@ def serialize(
     operation_id: str,
     durable_execution_arn: str,
     operation_name: str | None = None,
-) -> str:
+    *,
+    subject: str | None = None,
+) -> str | None:
     """Serialise an operation's value with ``serdes`` (extended types when None).
+
+    Returns ``None`` only when a custom SerDes returned ``None`` for a ``None`` value: the
+    operation then checkpoints no payload (docs/decisions.md, "Lenient where existing code
+    has one obvious meaning"). ``subject`` names the value in messages (default: the
+    operation's result, e.g. ``"the payload of invoke 'charge' (id 1a2b) to 'billing'"``).
 
     Raises:
         SerDesError: the SerDes failed or returned a non-str. It names the operation and the
@@ -400,13 +443,16 @@ def serialize(
         data = codec.serialize(value, SerDesContext(operation_id, durable_execution_arn))
     except Exception as error:
         detail = _explain(codec, error, f" for a value of type {value_type!r}")
-        raise _failure("serialize", operation_id, operation_name, detail) from error
+        raise _failure("serialize", operation_id, operation_name, subject, detail) from error
+    if data is None and value is None:
+        return None
     if not isinstance(data, str):
+        must = "it must return str (or None for a None value)"
         detail = (
             f"{type(codec).__name__}.serialize returned {_type_name(type(data))!r} for a value "
-            f"of type {value_type!r}; it must return str."
+            f"of type {value_type!r}; {must}."
         )
-        raise _failure("serialize", operation_id, operation_name, detail)
+        raise _failure("serialize", operation_id, operation_name, subject, detail)
     return data
 
 
@@ -416,6 +462,8 @@ def deserialize(
     operation_id: str,
     durable_execution_arn: str,
     operation_name: str | None = None,
+    *,
+    subject: str | None = None,
 ) -> Any:
     """Rebuild an operation's value with ``serdes`` (extended types when None).
 
@@ -428,7 +476,7 @@ def deserialize(
         return codec.deserialize(data, SerDesContext(operation_id, durable_execution_arn))
     except Exception as error:
         detail = _explain(codec, error, "")
-        raise _failure("deserialize", operation_id, operation_name, detail) from error
+        raise _failure("deserialize", operation_id, operation_name, subject, detail) from error
 
 
 def _explain(codec: SerDes[Any], error: Exception, subject: str) -> str:
@@ -438,8 +486,10 @@ def _explain(codec: SerDes[Any], error: Exception, subject: str) -> str:
     return f"{type(codec).__name__} raised {type(error).__name__}{subject}: {error}"
 
 
-def _failure(verb: str, operation_id: str, operation_name: str | None, detail: str) -> SerDesError:
-    operation = (
-        f"{operation_name!r} (id {operation_id})" if operation_name else f"(id {operation_id})"
-    )
-    return SerDesError(f"Cannot {verb} result of operation {operation}: {detail}")
+def _failure(
+    verb: str, operation_id: str, operation_name: str | None, subject: str | None, detail: str
+) -> SerDesError:
+    if subject is None:
+        named = f"{operation_name!r} " if operation_name else ""
+        subject = f"result of operation {named}(id {operation_id})"
+    return SerDesError(f"Cannot {verb} {subject}: {detail}")

@@ -103,7 +103,8 @@ def run_child(
     payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )
-    replay_children = len(payload) > CHILD_RESULT_LIMIT
+    # None: a custom serdes stored a None result as no payload.
+    replay_children = payload is not None and len(payload) > CHILD_RESULT_LIMIT
     if replay_children:
         payload = config.summary_generator(result) if config.summary_generator else ""
     complete(

@@ -41,13 +41,17 @@ def run_invoke(
 ) -> Any:
     config = config or _DEFAULT
     op = checkpointed(state, identifier)
+    named = f"{identifier.name!r} " if identifier.name else ""
+    invoke = f"invoke {named}(id {identifier.operation_id})"
     if op is None:
+        # A failure here is about what the caller sends, not about a result: say so.
         text = serialize(
             config.serdes_payload or DEFAULT_JSON_SERDES,
             payload,
             identifier.operation_id,
             state.durable_execution_arn,
             identifier.name,
+            subject=f"the payload of {invoke} to function {function_name!r}",
         )
         state.commit(
             update_for(
@@ -69,6 +73,7 @@ def run_invoke(
             identifier.operation_id,
             state.durable_execution_arn,
             identifier.name,
+            subject=f"the result of {invoke} from function {function_name!r}",
         )
     if op is not None and op.status in _FAILED:
         raise operation_error(

@@ -19,6 +19,7 @@ from aws_durable_execution_sdk_python._model.update import StepOptions
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import (
     checkpointed,
+    load_payload,
     suspend_until,
     update_for,
 )
@@ -84,10 +85,10 @@ def run_wait_for_condition(
     user_function_started(state, identifier, attempt)
     try:
         current = config.initial_state
-        if details is not None and details.result:
-            current = deserialize(
-                config.serdes, details.result, identifier.operation_id, arn, identifier.name
-            )
+        if details is not None and details.attempt >= 1:
+            # A RETRY stored the state the next attempt starts from; no payload is a state
+            # of None (a custom serdes may store None so).
+            current = load_payload(state, identifier, config.serdes, details.result)
         new_state = check(
             current, WaitForConditionCheckContext(logger=check_logger, attempt=attempt)
         )
