@@ -38,6 +38,7 @@ from aws_durable_execution_sdk_python_testing._callback_desk import (
     open_callback,
 )
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
+from aws_durable_execution_sdk_python_testing._describe import describe_execution
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
@@ -286,6 +287,19 @@ class DurableFunctionTestRunner:
     def get_result(self, execution_arn: str) -> DurableFunctionTestResult:
         return DurableFunctionTestResult.from_record(self._record(execution_arn))
 
+    def get_execution(
+        self, execution_arn: str, include_execution_data: bool = True
+    ) -> dict[str, Any]:
+        """The ``GetDurableExecution`` response (``Status``, ``Result``, ``Error``...).
+
+        Cheap to poll: it reads the execution as it is; answers sent with
+        ``send_callback_*`` have already been applied and driven.
+
+        Raises:
+            DurableFunctionsTestError: no such execution.
+        """
+        return describe_execution(self._record(execution_arn), include_execution_data)
+
     def get_execution_history(
         self,
         execution_arn: str,
@@ -334,14 +348,32 @@ class DurableFunctionTestRunner:
         return callback_id
 
     def send_callback_success(self, callback_id: str, result: Any = None) -> None:
-        """Answer a callback now (at the current virtual time)."""
-        self._call(self.service.send_callback_success, callback_id, encode_callback_result(result))
+        """Answer a callback now (at the current virtual time), then let the execution go on.
+
+        docs/decisions.md, "The clock stops while the test holds control": the execution
+        is driven until it again needs the test or ends; timers fire only where the
+        execution waits on nothing the test could give.
+        """
+        self._answer(
+            self.service.send_callback_success, callback_id, encode_callback_result(result)
+        )
 
     def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> None:
-        self._call(self.service.send_callback_failure, callback_id, error)
+        """Fail a callback now, then let the execution go on (as ``send_callback_success``)."""
+        self._answer(self.service.send_callback_failure, callback_id, error)
 
     def send_callback_heartbeat(self, callback_id: str) -> None:
-        self._call(self.service.send_callback_heartbeat, callback_id)
+        """Keep a callback alive; the clock does not move."""
+        self._answer(self.service.send_callback_heartbeat, callback_id)
+
+    def _answer(self, method: Callable[..., None], callback_id: str, *args: Any) -> None:
+        self._call(method, callback_id, *args)
+        owner = self.service.callbacks.owner(callback_id)
+        if owner is not None:
+            root = self._record(owner[0])
+            while root.parent is not None:
+                root = self._record(root.parent[0])
+            self._drive(root.arn, None, until=None, pause_for_callbacks=True)
 
     def _call(self, method: Callable[..., None], *args: Any) -> None:
         try:
