@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS, Duration
@@ -13,7 +14,8 @@ _MAX_NAME_LENGTH = 256  # OperationName in botocore's model: 1..256 printable AS
 
 
 def check_name(name: object, operation: str) -> str | None:
-    """``None`` means unnamed; ``""`` is a mistake (ruling 8)."""
+    """``None`` means unnamed; ``""`` is a mistake (docs/decisions.md, "Names: None is
+    unnamed, empty is invalid")."""
     if name is None:
         return None
     if not isinstance(name, str):
@@ -43,9 +45,13 @@ def wait_seconds(duration: object, operation: str) -> int:
     if isinstance(duration, Duration):
         seconds = duration.seconds
     elif isinstance(duration, int | float) and not isinstance(duration, bool):
-        seconds = int(duration)
+        if isinstance(duration, float) and not math.isfinite(duration):
+            raise ValidationError(
+                f"{operation}(duration={duration!r}): must be a finite number of seconds"
+            )
         if duration < 0:
             raise ValidationError(f"{operation}(duration={duration!r}): must not be negative")
+        seconds = int(duration)
     else:
         raise ValidationError(
             f"{operation}(duration={duration!r}): expected a Duration, "

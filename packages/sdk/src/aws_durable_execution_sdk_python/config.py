@@ -45,24 +45,37 @@ MAX_WAIT_SECONDS = 31_622_400
 MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
 
 
-def _whole_seconds(value: object, what: str) -> int:
+def _whole_seconds(value: object, shown: str, unit: str = "seconds", factor: int = 1) -> int:
+    """``value`` units as whole seconds; ``shown`` is how the user wrote the call.
+
+    Checked before any arithmetic: ``"5" * 60`` is a string and ``-0.5`` truncates to 0, so
+    both would slip through a check made afterwards.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(f"{what} must be a number of seconds, got {value!r}")
-    if math.isnan(value) or math.isinf(value):
-        raise ValidationError(f"{what} must be a finite number of seconds, got {value!r}")
-    seconds = int(value)
-    if seconds < 0:
-        raise ValidationError(f"{what} must not be negative, got {value!r}")
-    return seconds
+        raise ValidationError(
+            f"{shown}: expected a number of {unit} (int or float), got {type(value).__name__}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(f"{shown}: must be a finite number of {unit}")
+    if value < 0:
+        raise ValidationError(f"{shown}: must not be negative")
+    total = value * factor
+    if isinstance(total, float) and not math.isfinite(total):
+        raise ValidationError(f"{shown}: {value!r} {unit} is not a finite number of seconds")
+    return int(total)
 
 
 def _duration_seconds(value: object) -> int:
-    return _whole_seconds(value, "Duration")
+    return _whole_seconds(value, f"Duration({value!r})")
 
 
 @attrs.frozen
 class Duration:
-    """A whole number of seconds (fractions are truncated, as the existing SDK does)."""
+    """A whole number of seconds (fractions are truncated, as the existing SDK does).
+
+    Raises:
+        ValidationError: the value is negative, NaN, infinite or not a number.
+    """
 
     seconds: int = attrs.field(default=0, converter=_duration_seconds)
 
@@ -71,19 +84,19 @@ class Duration:
 
     @classmethod
     def from_seconds(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value, "Duration.from_seconds(value)"))
+        return cls(_whole_seconds(value, f"Duration.from_seconds({value!r})"))
 
     @classmethod
     def from_minutes(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value * 60, "Duration.from_minutes(value)"))
+        return cls(_whole_seconds(value, f"Duration.from_minutes({value!r})", "minutes", 60))
 
     @classmethod
     def from_hours(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value * 3600, "Duration.from_hours(value)"))
+        return cls(_whole_seconds(value, f"Duration.from_hours({value!r})", "hours", 3600))
 
     @classmethod
     def from_days(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value * 86400, "Duration.from_days(value)"))
+        return cls(_whole_seconds(value, f"Duration.from_days({value!r})", "days", 86400))
 
 
 def as_duration(value: Duration | Numeric | None, seconds: Numeric | None, name: str) -> Duration:
@@ -91,12 +104,12 @@ def as_duration(value: Duration | Numeric | None, seconds: Numeric | None, name:
     if value is not None and seconds is not None:
         raise ValidationError(f"pass either {name}= or {name}_seconds=, not both")
     if seconds is not None:
-        return Duration(_whole_seconds(seconds, f"{name}_seconds"))
+        return Duration(_whole_seconds(seconds, f"{name}_seconds={seconds!r}"))
     if value is None:
         return Duration()
     if isinstance(value, Duration):
         return value
-    return Duration(_whole_seconds(value, name))
+    return Duration(_whole_seconds(value, f"{name}={value!r}"))
 
 
 class StepSemantics(enum.Enum):

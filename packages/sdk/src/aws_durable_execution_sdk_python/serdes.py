@@ -2,7 +2,7 @@
 helpers every operation calls (values layer, below the operations).
 
 The default, ``ExtendedTypeSerDes``, writes plain JSON for JSON-native data and a tagged
-envelope (spec §9.3) otherwise, so replay returns the types the first run saw.
+envelope (``{"t": tag, "v": value}``) otherwise, so replay returns the types the first run saw.
 """
 
 from __future__ import annotations

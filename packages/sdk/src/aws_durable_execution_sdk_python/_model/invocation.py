@@ -31,10 +31,27 @@ class InitialExecutionState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InitialExecutionState:
-        return cls(
-            [Operation.from_dict(op) for op in data.get("Operations") or []],
-            data.get("NextMarker") or "",
-        )
+        """Parse the event's ``InitialExecutionState``; ``null`` fields mean empty.
+
+        Raises:
+            ValidationError: a field has the wrong type or an operation is malformed.
+        """
+        where = "InitialExecutionState"
+        _expect(data, dict, where, "an object (dict)")
+        raw = _expect(data.get("Operations") or [], list, f"{where}.Operations", "a list")
+        operations = []
+        for index, item in enumerate(raw):
+            path = f"{where}.Operations[{index}]"
+            _expect(item, dict, path, "an object (dict)")
+            try:
+                operations.append(Operation.from_dict(item))
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                raise ValidationError(
+                    f"durable execution event: {path} is malformed ({type(error).__name__}: "
+                    f"{error})"
+                ) from error
+        marker = _expect(data.get("NextMarker") or "", str, f"{where}.NextMarker", "a str")
+        return cls(operations, marker)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +61,16 @@ class InitialExecutionState:
 
 
 _REQUIRED = ("DurableExecutionArn", "CheckpointToken")
+
+
+def _expect(value: Any, kind: type[Any], path: str, expected: str) -> Any:
+    """``value`` if it is a ``kind``; else the error names the field and the type found."""
+    if isinstance(value, kind):
+        return value
+    raise ValidationError(
+        f"durable execution event: {path} must be {expected}, got {type(value).__name__}; "
+        "this event was not written by Lambda durable execution (or DurableFunctionTestRunner)"
+    )
 
 
 @attrs.frozen
@@ -57,32 +84,35 @@ class DurableExecutionInvocationInput:
 
     @classmethod
     def from_dict(cls, event: Any) -> DurableExecutionInvocationInput:
-        """Parse an event; a malformed one raises ``ValidationError`` naming what is missing."""
+        """Parse an event; a malformed one has no execution to fail, so it raises at once
+        (docs/decisions.md, "Malformed invocation events").
+
+        Raises:
+            ValidationError: naming the missing field, or the field of the wrong type and
+                the type found.
+        """
         if not isinstance(event, dict):
             raise ValidationError(
                 f"a durable function must be invoked with a durable execution event (a JSON "
                 f"object with {', '.join(_REQUIRED)}), got {type(event).__name__}; "
                 "invoke it through Lambda durable execution or DurableFunctionTestRunner"
             )
-        missing = [key for key in _REQUIRED if not event.get(key)]
+        missing = [key for key in _REQUIRED if event.get(key) is None or event.get(key) == ""]
         if missing:
             raise ValidationError(
                 f"durable execution event is missing {', '.join(missing)}; this handler is "
                 "wrapped with @durable_execution and must be invoked by Lambda durable "
                 "execution (or DurableFunctionTestRunner), not with a plain event"
             )
-        try:
-            state = InitialExecutionState.from_dict(event.get("InitialExecutionState") or {})
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
-            raise ValidationError(
-                f"durable execution event has a malformed InitialExecutionState: {error!r}"
-            ) from error
-        return cls(
-            event["DurableExecutionArn"],
-            event["CheckpointToken"],
-            state,
-            updated_operation_ids=list(event.get("UpdatedOperationIds") or []),
+        arn = _expect(event["DurableExecutionArn"], str, "DurableExecutionArn", "a str")
+        token = _expect(event["CheckpointToken"], str, "CheckpointToken", "a str")
+        state = InitialExecutionState.from_dict(event.get("InitialExecutionState") or {})
+        updated = _expect(
+            event.get("UpdatedOperationIds") or [], list, "UpdatedOperationIds", "a list"
         )
+        for index, operation_id in enumerate(updated):
+            _expect(operation_id, str, f"UpdatedOperationIds[{index}]", "a str")
+        return cls(arn, token, state, updated_operation_ids=list(updated))
 
     from_json_dict = from_dict
 
