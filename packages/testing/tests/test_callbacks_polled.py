@@ -14,10 +14,7 @@ import pytest
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import CallbackConfig
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
-from aws_durable_execution_sdk_python_testing import (
-    DurableFunctionsTestError,
-    DurableFunctionTestRunner,
-)
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
 POLLS = 100
 
@@ -90,9 +87,3 @@ def test_a_heartbeat_moves_nothing_and_fires_no_timeout():
         runner.send_callback_success(first, "late but not timed out")
         runner.send_callback_success(runner.wait_for_callback(arn, name="second"), "b")
         assert _poll_until_ended(runner, arn)["Status"] == "SUCCEEDED"
-
-
-def test_get_execution_of_an_unknown_arn_is_a_test_error():
-    with DurableFunctionTestRunner(two_approvals) as runner:
-        with pytest.raises(DurableFunctionsTestError):
-            runner.get_execution("arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/x/y")

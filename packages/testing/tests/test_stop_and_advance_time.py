@@ -103,9 +103,9 @@ def test_stop_after_success_is_refused():
     ],
 )
 def test_unknown_execution_arns_are_test_errors(call: Any):
-    with DurableFunctionTestRunner(approval) as runner:
-        with pytest.raises(DurableFunctionsTestError, match="not found"):
-            call(runner)
+    runner = DurableFunctionTestRunner(approval)
+    with runner, pytest.raises(DurableFunctionsTestError, match="not found"):
+        call(runner)
 
 
 # --- advance_time -------------------------------------------------------------------------

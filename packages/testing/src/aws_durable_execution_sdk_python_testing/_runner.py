@@ -38,8 +38,8 @@ from aws_durable_execution_sdk_python_testing._callback_desk import (
     open_callback,
 )
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
-from aws_durable_execution_sdk_python_testing._describe import describe_execution
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
+from aws_durable_execution_sdk_python_testing._describe import describe_execution
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
 from aws_durable_execution_sdk_python_testing._service.errors import (
