@@ -67,7 +67,7 @@ def run_directly(program: list[Op]) -> list[Any]:
         elif kind == "nonce":
             out.append("<nonce>")
         elif kind == "fail":
-            out.append(["caught", f"ValueError: {arg}"])
+            out.append(["caught", str(arg)])
         else:
             out.append(None)
     return out

@@ -106,7 +106,7 @@ def test_execution_error_in_step_propagates_as_execution_error() -> None:
     assert len(caught) == 2
     assert caught[0] == caught[1]
     assert caught[0]["reason"] == TerminationReason.EXECUTION_ERROR.value
-    assert "ExecutionError" in caught[0]["str"]
+    assert caught[0]["str"] == "permanent"
 
 
 # -- InvocationError -----------------------------------------------------------------------

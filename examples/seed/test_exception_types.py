@@ -47,7 +47,7 @@ def test_base_exceptions_snippet_runs(capsys):
     ("code", "caught", "text"),
     [
         ("empty_name", "ValidationError", "name"),
-        ("failed_step", "StepError", "KeyError"),
+        ("failed_step", "StepError", "no such record"),
     ],
 )
 @pytest.mark.durable_execution(handler=handler_any_sdk_error, lambda_function_name="base_errors")

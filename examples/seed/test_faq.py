@@ -51,7 +51,6 @@ def test_exhausted_step_checkpoints_the_error_and_raises_it_in_the_handler(durab
 
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.result["seat"] is None
-    assert "RuntimeError" in result.result["error"]
     assert "no seat on attempt 6" in result.result["error"]
     step = result.get_step("reserve_seat")
     assert step.attempt == 6  # "The default is 6 attempts"
@@ -133,7 +132,6 @@ def test_each_item_failure_is_kept_in_the_results(durable_runner):
     ok_1, failed, ok_3 = result.result
     assert ok_1 == {"item": 1, "square": 1}
     assert ok_3 == {"item": 3, "square": 9}
-    assert "ValueError" in failed["error"]
     assert "cannot process negative item -2" in failed["error"]
     assert result.get_step("process_-2").attempt == 6  # default retries, then caught
     assert result.get_step("process_3").attempt == 1

@@ -31,7 +31,8 @@ def test_missing_order_id_returns_structured_error(durable_runner):
     assert result.error is None
     assert result.result["error"] == "InvalidInput"
     assert "Order ID is required" in result.result["message"]
-    assert "ValueError" in result.result["message"]  # ruling 1: str() names the original type
+    # docs/decisions.md, "A failed step raises its original error": str() is the original's.
+    assert result.result["message"] == "Order ID is required"
 
     # The step has no retry strategy, so the default one (6 attempts, 5 s initial delay, 60 s
     # cap, FULL jitter) retried the ValueError before the handler saw it.

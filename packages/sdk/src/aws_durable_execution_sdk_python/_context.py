@@ -16,6 +16,10 @@ from aws_durable_execution_sdk_python._decorators import original_name
 from aws_durable_execution_sdk_python._model.enums import OperationSubType
 from aws_durable_execution_sdk_python._operations.callback import Callback, create_callback
 from aws_durable_execution_sdk_python._operations.child import run_child
+from aws_durable_execution_sdk_python._operations.enclosing import (
+    ENCLOSING_STEP,
+    refuse_inside_step,
+)
 from aws_durable_execution_sdk_python._operations.invoke import run_invoke
 from aws_durable_execution_sdk_python._operations.step import run_step
 from aws_durable_execution_sdk_python._operations.wait import run_wait
@@ -102,6 +106,9 @@ class DurableContext:
         return self._ids.peek_id() in self.state.replayed_ids
 
     def _identifier(self, sub_type: OperationSubType, name: str | None) -> OperationIdentifier:
+        enclosing = ENCLOSING_STEP.get()
+        if enclosing is not None:
+            refuse_inside_step(enclosing, sub_type.value)
         if self._stop is not None and self._stop.is_set():
             raise OrphanedChildException(
                 "the map or parallel this item belongs to has already completed",

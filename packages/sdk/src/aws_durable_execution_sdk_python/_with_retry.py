@@ -14,11 +14,17 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aws_durable_execution_sdk_python.config import ChildConfig
-from aws_durable_execution_sdk_python.exceptions import ValidationError
+from aws_durable_execution_sdk_python.exceptions import (
+    SerDesError,
+    UnrecoverableError,
+    ValidationError,
+)
 
 __all__ = ["WithRetryConfig", "with_retry"]
 
 T = TypeVar("T")
+
+_NOT_RETRYABLE = (UnrecoverableError, ValidationError, SerDesError)
 
 
 @attrs.frozen
@@ -54,6 +60,10 @@ def with_retry(
         while True:
             try:
                 return func(ctx, attempt)
+            except _NOT_RETRYABLE:
+                # docs/decisions.md, "Non-retryable SDK exceptions inside steps": the same
+                # rule for a retried block as for a step; no strategy is asked.
+                raise
             except Exception as error:
                 decision = strategy(error, attempt)
                 if not decision.should_retry:

@@ -167,7 +167,10 @@ class BotoClientError(InvocationError):
     def classify(
         cls, code: str | None, message: str, http_status: int | None
     ) -> DurableApiErrorCategory:
-        """Ruling 5: 5xx, 429 and a stale checkpoint token are retryable; other 4xx are not."""
+        """5xx, 429 and a stale checkpoint token are retryable; other 4xx are not.
+
+        docs/decisions.md, "Which checkpoint errors are retryable".
+        """
         if code in _KMS_ERROR_CODES:
             return DurableApiErrorCategory.EXECUTION
         if http_status is None or http_status >= 500 or http_status == 429:
@@ -269,13 +272,24 @@ class DurableOperationError(DurableExecutionsError):
         return cls(message, error_type, data, stack_trace)
 
     def __str__(self) -> str:
+        # A plain SDK error standing in for a class that could not be rebuilt names that
+        # class; one that is also the original class says what the original said.
         if self.error_type and self.error_type != type(self).__name__:
             return f"{self.error_type}: {self.message}"
         return self.message
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(error_type={self.error_type!r}, message={self.message!r})"
+
 
 class StepError(DurableOperationError):
-    """A step failed for good (retries exhausted or not retryable)."""
+    """A step failed for good (retries exhausted or not retryable).
+
+    What is raised is also an instance of the original exception's class, with its ``args``,
+    ``str()`` and the instance attributes JSON can carry, the same on the first run and on
+    replay; attributes JSON cannot carry (enums, clients, datetimes, ``__slots__`` fields)
+    are lost, on both. docs/decisions.md, "A failed step raises its original error".
+    """
 
 
 class InvokeError(DurableOperationError):
@@ -352,17 +366,23 @@ _REASON_BY_CLASS: tuple[tuple[type[BaseException], TerminationReason], ...] = (
 )
 
 
+_CRASH_TYPES = frozenset({"Runtime.ExitError", "Sandbox.Timedout"})
+
+
 def termination_reason_for(error: BaseException | str | None) -> TerminationReason:
     """Map an exception, or an ``ErrorType`` read from the service, to its termination reason.
 
-    Unknown user errors are ``UNHANDLED_ERROR``. A failed step re-raised as a subclass of both
-    ``StepError`` and the original class maps by the original class (ruling 1).
+    Unknown user errors are ``UNHANDLED_ERROR``, and so is a crash of the runtime
+    (``Runtime.ExitError``, ``Sandbox.Timedout``). A failed step re-raised as a subclass of
+    both ``StepError`` and the original class maps by the original class
+    (docs/decisions.md, "A failed step raises its original error").
     """
     if error is None:
         return TerminationReason.UNHANDLED_ERROR
     if isinstance(error, str):
-        if error == "Runtime.ExitError":
-            return TerminationReason.INVOCATION_ERROR
+        if error in _CRASH_TYPES:
+            # docs/decisions.md, "Exhausted invocation retries": the cause is unhandled.
+            return TerminationReason.UNHANDLED_ERROR
         cls = resolve_error_class(error)
         if cls is None:
             return TerminationReason.UNHANDLED_ERROR
@@ -382,7 +402,8 @@ def error_type_name(cls: type[BaseException]) -> str:
     """The ``ErrorType`` recorded for an exception class.
 
     Builtins and SDK exceptions by bare name (as the service and seed show them), anything
-    else module-qualified so replay can find the class again (ruling 1).
+    else module-qualified so replay can find the class again (docs/decisions.md, "A failed
+    step raises its original error").
     """
     original = getattr(cls, "_durable_original_class", None)
     if original is not None:

@@ -2,8 +2,9 @@
 
 A durable handler gets the invocation input with the in-memory service client; a plain
 Lambda handler (a chained-invoke target registered with ``register_function``) gets the
-JSON payload. Exceptions escaping a handler are invocation failures (ruling 2), and a
-``BaseException`` is a crash of the runtime (ruling 15): both are recorded on
+JSON payload. Exceptions escaping a handler are invocation failures (docs/decisions.md,
+"SDK exceptions inside steps keep their meaning"), and a ``BaseException`` is a crash of the
+runtime ("What a crash is"): both are recorded on
 ``InvocationCompleted`` and the function is invoked again, up to the retry budget.
 """
 
@@ -155,7 +156,9 @@ def _count_failure(
     if record.is_terminal:
         return
     if record.failed_invocations > retries:
-        service.fail(record.arn, error, "INVOCATION_ERROR")
+        # docs/decisions.md, "Exhausted invocation retries": the reason is the last
+        # invocation's cause (CHECKPOINT_FAILED, INVOCATION_ERROR, UNHANDLED_ERROR for a crash).
+        service.fail(record.arn, error, termination_reason_for(error.type).value)
     else:
         service.mark_changed(record)  # Lambda invokes again
 

@@ -4,7 +4,8 @@ First run: START (queued for at-least-once, sent and confirmed for at-most-once)
 body, then SUCCEED with the serialised result, RETRY with a delay, or FAIL. Replay by the
 checkpointed status: SUCCEEDED returns the stored result without running anything, FAILED
 raises the stored error, PENDING suspends until the retry is due, STARTED re-runs the body
-(at-least-once) or counts as an interrupted attempt (at-most-once, ruling 3).
+(at-least-once) or counts as an interrupted attempt (at-most-once; docs/decisions.md,
+"Interrupted at-most-once steps").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aws_durable_execution_sdk_python._model.enums import (
 )
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.update import StepOptions
+from aws_durable_execution_sdk_python._operations.enclosing import ENCLOSING_STEP
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import (
     checkpointed,
@@ -33,10 +35,12 @@ from aws_durable_execution_sdk_python._state.execution_state import ExecutionSta
 from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS, StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.exceptions import (
     DurableOperationError,
-    ExecutionError,
     InvocationError,
+    SerDesError,
     StepError,
     StepInterruptedError,
+    UnrecoverableError,
+    ValidationError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.logger import Logger, never_replaying
@@ -49,6 +53,10 @@ __all__ = ["run_step"]
 T = TypeVar("T")
 
 _DEFAULT_CONFIG = StepConfig()
+
+# Raised in a step body, these fail the step at once (InvocationError, also unrecoverable,
+# is caught before them: it fails the invocation instead).
+_NOT_RETRYABLE = (UnrecoverableError, ValidationError, SerDesError)
 
 
 def run_step(
@@ -116,15 +124,21 @@ def _execute(
     if state.plugins is not None:
         user_function_started(state, identifier, attempt)
     try:
-        result = func(StepContext(logger=step_logger, attempt=attempt))
-    except ExecutionError as error:
-        user_function_ended(state, identifier, False, attempt)
-        # Ruling 2: permanent by definition; recorded, never retried.
-        _fail(state, identifier, error)
+        inside = ENCLOSING_STEP.set(identifier)
+        try:
+            result = func(StepContext(logger=step_logger, attempt=attempt))
+        finally:
+            ENCLOSING_STEP.reset(inside)
     except InvocationError:
-        # Ruling 2: the invocation fails and Lambda invokes again; nothing is recorded.
+        # docs/decisions.md, "SDK exceptions inside steps keep their meaning": the
+        # invocation fails and Lambda invokes again; nothing is recorded.
         user_function_ended(state, identifier, False, attempt)
         raise
+    except _NOT_RETRYABLE as error:
+        user_function_ended(state, identifier, False, attempt)
+        # docs/decisions.md, "Non-retryable SDK exceptions inside steps": permanent by
+        # definition; recorded, and no retry strategy is asked.
+        _fail(state, identifier, error)
     except Exception as error:
         user_function_ended(state, identifier, False, attempt)
         _retry_or_fail(state, identifier, config, error, attempt)

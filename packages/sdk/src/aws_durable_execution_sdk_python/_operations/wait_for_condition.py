@@ -16,6 +16,7 @@ from aws_durable_execution_sdk_python._model.enums import (
 )
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.update import StepOptions
+from aws_durable_execution_sdk_python._operations.enclosing import ENCLOSING_STEP
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import (
     checkpointed,
@@ -89,9 +90,13 @@ def run_wait_for_condition(
             # A RETRY stored the state the next attempt starts from; no payload is a state
             # of None (a custom serdes may store None so).
             current = load_payload(state, identifier, config.serdes, details.result)
-        new_state = check(
-            current, WaitForConditionCheckContext(logger=check_logger, attempt=attempt)
-        )
+        inside = ENCLOSING_STEP.set(identifier)
+        try:
+            new_state = check(
+                current, WaitForConditionCheckContext(logger=check_logger, attempt=attempt)
+            )
+        finally:
+            ENCLOSING_STEP.reset(inside)
         decision = config.wait_strategy(new_state, attempt)
         payload = serialize(config.serdes, new_state, identifier.operation_id, arn, identifier.name)
     except Exception as error:
