@@ -1,51 +1,104 @@
 """``python -m aws_durable_execution_sdk_python_testing run module:handler``.
 
 Runs a durable handler locally on the virtual clock and prints its result and timeline.
+Exit codes: 0 the execution succeeded, 1 it failed (or timed out, or was stopped), 2 the
+command line was wrong (argparse's convention), 3 the execution cannot make progress.
 """
 
 from __future__ import annotations
 
 import argparse
+import enum
 import importlib
 import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTestRunner
+from aws_durable_execution_sdk_python_testing.errors import (
+    DurableFunctionsTestError,
+    StuckExecutionError,
+)
 
-__all__ = ["main"]
+__all__ = ["ExitCode", "main"]
 
 
-def _load(target: str) -> Any:
+class ExitCode(enum.IntEnum):
+    SUCCEEDED = 0
+    FAILED = 1
+    USAGE = 2
+    STUCK = 3
+
+
+def _json_text(text: str) -> str:
+    """``--input`` as given, once it is known to be JSON (the runner keeps JSON verbatim)."""
+    try:
+        json.loads(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"not JSON ({error}): {text!r}; quote a string, e.g. --input '\"text\"'"
+        ) from None
+    return text
+
+
+def _load(parser: argparse.ArgumentParser, target: str) -> Any:
     module_name, _, attribute = target.partition(":")
     if not attribute:
-        raise SystemExit(f"expected MODULE:HANDLER (e.g. examples.orders:handler), got {target!r}")
+        _usage(parser, f"expected MODULE:HANDLER (e.g. examples.orders:handler), got {target!r}")
     if module_name.endswith(".py") or os.sep in module_name:
         directory, filename = os.path.split(os.path.abspath(module_name))
         sys.path.insert(0, directory)
         module_name = filename.removesuffix(".py")
     else:
         sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        _usage(parser, f"cannot import {module_name!r}: {error}")
     try:
         return getattr(module, attribute)
     except AttributeError:
-        raise SystemExit(f"{module_name} has no attribute {attribute!r}") from None
+        _usage(parser, f"{module_name} has no attribute {attribute!r}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aws_durable_execution_sdk_python_testing")
+def _usage(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    parser.error(message)  # prints usage and the message, exits 2
+
+
+def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    parser = argparse.ArgumentParser(
+        prog="python -m aws_durable_execution_sdk_python_testing",
+        epilog="exit codes: 0 succeeded, 1 failed, 2 usage error, 3 stuck",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a durable handler locally and show its timeline")
     run.add_argument("target", help="MODULE:HANDLER or path/to/file.py:HANDLER")
-    run.add_argument("--input", default="null", help="the execution input, as JSON")
+    run.add_argument(
+        "--input", default="null", type=_json_text, help="the execution input, as JSON"
+    )
     run.add_argument("--seed", default="0", help="seed for retry jitter")
+    return parser, run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, run_parser = _parser()
     args = parser.parse_args(argv)
-    handler = _load(args.target)
-    with DurableFunctionTestRunner(handler, seed=args.seed) as runner:
-        result = runner.run(input=args.input)
+    handler = _load(run_parser, args.target)
+    try:
+        runner = DurableFunctionTestRunner(handler, seed=args.seed)
+    except DurableFunctionsTestError as error:
+        _usage(run_parser, str(error))
+    with runner:
+        try:
+            result = runner.run(input=args.input)
+        except StuckExecutionError as error:
+            print(f"stuck: {error}", file=sys.stderr)
+            return ExitCode.STUCK
+        except TimeoutError as error:
+            print(f"timed out: {error}", file=sys.stderr)
+            return ExitCode.STUCK
     print(f"status: {result.execution_status}")
     if result.error is not None:
         print(f"error:  {result.error}")
@@ -53,4 +106,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"result: {json.dumps(result.result)}")
     print(f"invocations: {result.invocation_count}\n")
     print(result.format_timeline())
-    return 0 if result.execution_status == "SUCCEEDED" else 1
+    return ExitCode.SUCCEEDED if result.execution_status == "SUCCEEDED" else ExitCode.FAILED
