@@ -9,6 +9,7 @@ lists fewer), the requirement's listed events at their ``EventId``s, and its ``E
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 import logging
@@ -42,6 +43,8 @@ __all__ = [
     "Target",
     "assert_strict_history",
     "callbacks_for",
+    "missing_data_reason",
+    "needs_data",
     "requirement_files",
     "run_requirement",
     "verify",
@@ -53,6 +56,35 @@ CONFORMANCE_DIR = Path(
         "DURABLE_CONFORMANCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "conformance"
     )
 )
+
+
+
+def missing_data_reason() -> str | None:
+    """Why the requirement files cannot be read, or ``None`` when they can.
+
+    A fresh clone has no ``shared/`` beside it: its data-driven tests skip with this
+    message, unless ``CI`` is set, where they fail with it (``conftest.py``).
+    """
+    if CONFORMANCE_DIR.is_dir():
+        return None
+    return (
+        f"no conformance requirements at {CONFORMANCE_DIR}: set DURABLE_CONFORMANCE_DIR to "
+        "the directory of the requirement files (default: shared/conformance beside the "
+        "repository checkout)"
+    )
+
+
+def needs_data(item: pytest.Item) -> bool:
+    """Tests that read requirement files: parametrised by ``path``, or reading the module's
+    list of files (``FILES``) or the directory itself."""
+    if "path" in getattr(item, "fixturenames", ()):
+        return True
+    try:
+        source = inspect.getsource(getattr(item, "function", None))  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return "FILES" in source or "CONFORMANCE_DIR" in source
+
 
 STARTED, SUCCEEDED, FAILED = "ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed"
 INVOKED = "InvocationCompleted"
