@@ -58,7 +58,6 @@ CONFORMANCE_DIR = Path(
 )
 
 
-
 def missing_data_reason() -> str | None:
     """Why the requirement files cannot be read, or ``None`` when they can.
 
