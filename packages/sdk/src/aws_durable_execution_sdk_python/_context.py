@@ -27,7 +27,13 @@ from aws_durable_execution_sdk_python._operations.wait_for_condition import (
     run_wait_for_condition,
 )
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
-from aws_durable_execution_sdk_python._validation import check_callable, check_name, wait_seconds
+from aws_durable_execution_sdk_python._validation import (
+    check_callable,
+    check_name,
+    check_sync_function,
+    refusing_coroutines,
+    wait_seconds,
+)
 from aws_durable_execution_sdk_python.config import (
     CallbackConfig,
     ChildConfig,
@@ -151,7 +157,8 @@ class DurableContext:
         if config is not None and not isinstance(config, StepConfig):
             raise ValidationError(f"step(config={config!r}): expected a StepConfig")
         identifier = self._identifier(OperationSubType.STEP, name)
-        return run_step(self.state, identifier, func, config, self._logger)
+        body = refusing_coroutines(func, _where("step", name))
+        return run_step(self.state, identifier, body, config, self._logger)
 
     def wait(self, duration: Duration | int, name: str | None = None) -> None:
         """Suspend the execution for ``duration`` (at least 1 s) without paying for idle time.
@@ -182,7 +189,8 @@ class DurableContext:
             )
         sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT
         identifier = self._identifier(OperationSubType(sub_type), name)
-        return run_child(self.state, identifier, func, config, self._child)
+        body = refusing_coroutines(func, _where("run_in_child_context", name))
+        return run_child(self.state, identifier, body, config, self._child)
 
     def create_callback(
         self, name: str | None = None, config: CallbackConfig | None = None
@@ -225,6 +233,7 @@ class DurableContext:
                 f"wait_for_callback(config={config!r}): expected a WaitForCallbackConfig"
             )
         prefix = f"{name} " if name else ""
+        notify = refusing_coroutines(submitter, _where("wait_for_callback", name))
         retry_strategy = getattr(config, "retry_strategy", None)
         step_config = (
             StepConfig(retry_strategy=retry_strategy, serdes=config.serdes) if config else None
@@ -234,7 +243,7 @@ class DurableContext:
             callback = child.create_callback(name=f"{prefix}create callback id", config=config)
 
             def submit(step_context: StepContext) -> None:
-                submitter(callback.callback_id, WaitForCallbackContext(logger=step_context.logger))
+                notify(callback.callback_id, WaitForCallbackContext(logger=step_context.logger))
 
             child.step(submit, name=f"{prefix}submitter", config=step_config)
             return callback.result()
@@ -291,7 +300,8 @@ class DurableContext:
             )
         name = check_name(name, "wait_for_condition")
         identifier = self._identifier(OperationSubType.WAIT_FOR_CONDITION, name)
-        return run_wait_for_condition(self.state, identifier, check, config, self._logger)
+        checked = refusing_coroutines(check, _where("wait_for_condition", name))
+        return run_wait_for_condition(self.state, identifier, checked, config, self._logger)
 
     def map(
         self,
@@ -345,6 +355,8 @@ class DurableContext:
             raise ValidationError(f"parallel(functions={functions!r}): expected a sequence")
         for index, branch in enumerate(functions):
             check_callable(branch, "parallel", f"functions[{index}]")
+            if isinstance(branch, ParallelBranch):
+                check_sync_function(branch.func, f"parallel(functions[{index}]={branch!r})")
         name = check_name(name, "parallel")
         if config is not None and not isinstance(config, ParallelConfig):
             raise ValidationError(f"parallel(config={config!r}): expected a ParallelConfig")
@@ -355,7 +367,8 @@ class DurableContext:
             branch_name = branch.name if isinstance(branch, ParallelBranch) else None
             if branch_name is None:
                 branch_name = f"parallel-branch-{index}"
-            units.append(Unit(index, branch_name or None, branch))
+            where = f"parallel branch {branch_name!r}" if branch_name else "parallel branch"
+            units.append(Unit(index, branch_name or None, refusing_coroutines(branch, where)))
         settings = BatchSettings.of("Parallel", OperationSubType.PARALLEL_BRANCH, config)
         identifier = self._identifier(OperationSubType.PARALLEL, name)
         return run_batch(self.state, identifier, units, settings, self._batch_child)
@@ -364,10 +377,16 @@ class DurableContext:
 def _map_item(
     func: Callable[[DurableContext, U, int, Sequence[U]], T], item: U, index: int, items: list[U]
 ) -> Callable[[DurableContext], T]:
+    body = refusing_coroutines(func, f"map item {index}")
+
     def run(child: DurableContext) -> T:
-        return func(child, item, index, items)
+        return body(child, item, index, items)
 
     return run
+
+
+def _where(operation: str, name: str | None) -> str:
+    return f"{operation} {name!r}" if name else operation
 
 
 def _callback_failure(
