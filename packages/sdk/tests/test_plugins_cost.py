@@ -14,9 +14,9 @@ from aws_durable_execution_sdk_python import (
     StepContext,
     durable_execution,
 )
-from aws_durable_execution_sdk_python._plugins import emit as emit_module
 from aws_durable_execution_sdk_python._plugins import info as info_module
 from aws_durable_execution_sdk_python._plugins import manager as manager_module
+from aws_durable_execution_sdk_python._plugins import reporter as reporter_module
 from aws_durable_execution_sdk_python._plugins.manager import _reset_installed_plugins
 from aws_durable_execution_sdk_python.lambda_service import OperationType
 from aws_durable_execution_sdk_python.plugin import OperationEndInfo
@@ -58,8 +58,9 @@ def no_info_objects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from aws_durable_execution_sdk_python._plugins import snapshots
 
     monkeypatch.setattr(snapshots.OperationsSnapshot, "__init__", forbid("OperationsSnapshot"))
-    # The emit module's names are the same classes.
-    assert emit_module.OperationEndInfo is info_module.OperationEndInfo
+    monkeypatch.setattr(reporter_module.PluginReporter, "__init__", forbid("PluginReporter"))
+    # The reporter module's names are the same classes.
+    assert reporter_module.OperationEndInfo is info_module.OperationEndInfo
     _reset_installed_plugins()
     return built
 
@@ -101,6 +102,6 @@ def test_the_zero_cost_check_would_catch_an_info_being_built(
 ) -> None:
     """The same run with one plugin does try to build infos: the patch is effective."""
     run(_busy_handler(), record_hooks=True)
-    assert "PluginDispatcher" in no_info_objects
+    assert "PluginReporter" in no_info_objects
     with pytest.raises(AssertionError, match="OperationEndInfo built"):
         OperationEndInfo(operation_id="x", operation_type=OperationType.STEP)

@@ -38,8 +38,9 @@ from aws_durable_execution_sdk_python_testing import InvocationStatus
 
 
 def test_plugins_are_called_in_list_order() -> None:
-    """pluggy alone calls the newest plugin first; registration order must win (ruling 18),
-    whatever the plugins' names or kinds."""
+    """pluggy alone calls the newest plugin first; registration order must win
+    (docs/decisions.md, "Plugins run in list order, isolated"), whatever the plugins' names
+    or kinds."""
     calls: list[tuple[str, str, Any]] = []
 
     class Marked:
@@ -130,17 +131,19 @@ def test_a_hookimpl_with_a_misspelled_hook_name_is_rejected_at_decoration() -> N
     assert ran == []
 
 
-def test_a_hookimpl_whose_arguments_do_not_match_the_spec_is_rejected_at_decoration() -> None:
-    class WrongArgument:
+def test_a_hookimpl_that_needs_more_than_the_info_is_rejected_at_decoration() -> None:
+    """The one parameter may have any name (test_plugins_compat); a second one is refused."""
+
+    class WrongArguments:
         @hookimpl
-        def on_operation_end(self, operation: Any) -> None:
+        def on_operation_end(self, info: Any, operation: Any) -> None:
             pass
 
     with pytest.raises(ValidationError, match="on_operation_end") as caught:
-        durable_execution(plugins=[WrongArgument()])(_one)
+        durable_execution(plugins=[WrongArguments()])(_one)
 
-    assert "operation" in str(caught.value)
-    assert "info" in str(caught.value)
+    assert "(info, operation)" in str(caught.value)
+    assert "one argument" in str(caught.value)
 
 
 def test_hookwrappers_are_rejected_at_decoration() -> None:

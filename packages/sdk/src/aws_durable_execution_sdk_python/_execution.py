@@ -19,7 +19,7 @@ import functools
 import json
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
 import attrs
@@ -37,8 +37,9 @@ from aws_durable_execution_sdk_python._model.invocation import (
     DurableExecutionInvocationOutput,
 )
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
-from aws_durable_execution_sdk_python._plugins.info import InvocationEndInfo, InvocationStartInfo
-from aws_durable_execution_sdk_python._plugins.manager import build_dispatcher, validate_plugins
+from aws_durable_execution_sdk_python._plugins.manager import validate_plugins
+from aws_durable_execution_sdk_python._plugins.registration import attach_plugins, checked_plugins
+from aws_durable_execution_sdk_python._plugins.reporter import reporter_for
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
@@ -76,9 +77,13 @@ def durable_execution(
     """Make ``handler(event, context: DurableContext)`` a durable Lambda handler.
 
     Use bare (``@durable_execution``) or with options (``@durable_execution(boto3_client=c)``).
+    ``plugins`` is a list of plugins and plugin factories, called in list order (see
+    :mod:`aws_durable_execution_sdk_python.plugin`).
 
     Raises:
-        ValidationError: when invoked with an event that is not a durable invocation
+        ValidationError: at decoration, when ``plugins`` is not a list of plugins (a plugin
+            class, a lone plugin, a function) or a plugin's hook cannot be called with one
+            info; when invoked with an event that is not a durable invocation
             (docs/decisions.md, "Malformed invocation events").
     """
     if func is None:
@@ -89,6 +94,7 @@ def durable_execution(
 def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
     if not callable(func):
         raise ValidationError(f"durable_execution({func!r}): expected a handler function")
+    plugins = checked_plugins(plugins)
     if plugins:
         validate_plugins(plugins)
 
@@ -107,7 +113,7 @@ def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
         return run_invocation(func, invocation, client, lambda_context, plugins).to_dict()
 
     lambda_handler._durable_handler = func  # type: ignore[attr-defined]
-    lambda_handler._durable_plugins = tuple(plugins or ())  # type: ignore[attr-defined]
+    attach_plugins(lambda_handler, plugins)
     return lambda_handler
 
 
@@ -124,7 +130,7 @@ def run_invocation(
     invocation: DurableExecutionInvocationInput,
     client: DurableServiceClient,
     lambda_context: Any = None,
-    plugins: Any = None,
+    plugins: Sequence[Any] = (),
 ) -> DurableExecutionInvocationOutput:
     try:
         state = ExecutionState.load(invocation, client)
@@ -133,43 +139,25 @@ def run_invocation(
             raise
         return _failed(error)
 
-    def start_info() -> InvocationStartInfo:
-        return InvocationStartInfo(**_invocation_fields(state, lambda_context))
-
-    state.plugins = build_dispatcher(plugins, start_info, state.durable_execution_arn)
-    if state.plugins is None:
-        return _run(func, state, lambda_context)
-    if state.plugins.wants["on_invocation_start"]:
-        state.plugins.emit("on_invocation_start", start_info())
+    execution = state.operations.get(state.execution_operation_id)
+    reporter = reporter_for(
+        plugins,
+        execution_arn=state.durable_execution_arn,
+        request_id=getattr(lambda_context, "aws_request_id", None),
+        is_first_invocation=not state.has_prior_operations(),
+        execution_start_time=execution.start_timestamp if execution is not None else None,
+        operations=state.operations,
+        updated_operation_ids=state.updated_operation_ids,
+    )
+    state.reporter = reporter
+    reporter.invocation_started()
     try:
         output = _run(func, state, lambda_context)
     except BaseException as error:
-        if state.plugins.wants["on_invocation_end"]:
-            end = InvocationEndInfo(
-                **_invocation_fields(state, lambda_context),
-                status=InvocationStatus.RETRY,
-                error=ErrorObject.from_exception(error),
-            )
-            state.plugins.emit("on_invocation_end", end)
+        reporter.invocation_raised(error)
         raise
-    if state.plugins.wants["on_invocation_end"]:
-        end = InvocationEndInfo(
-            **_invocation_fields(state, lambda_context), status=output.status, error=output.error
-        )
-        state.plugins.emit("on_invocation_end", end)
+    reporter.invocation_ended(output.status, output.error)
     return output
-
-
-def _invocation_fields(state: ExecutionState, lambda_context: Any) -> dict[str, Any]:
-    execution = state.operations.get(state.execution_operation_id)
-    return {
-        "request_id": getattr(lambda_context, "aws_request_id", None),
-        "execution_arn": state.durable_execution_arn,
-        "is_first_invocation": not state.has_prior_operations(),
-        "execution_start_time": execution.start_timestamp if execution is not None else None,
-        "operations": state.operations_view(),
-        "updated_operation_ids": tuple(sorted(state.updated_operation_ids)),
-    }
 
 
 def _run(

@@ -4,9 +4,12 @@ Register plugins with ``@durable_execution(plugins=[...])`` (called in list orde
 installed package add one through the ``aws_durable_execution_sdk_python.plugins``
 entry-point group, or add some around invocations with :func:`instrument`. A plugin is
 either a subclass of :class:`DurableInstrumentationPlugin` overriding ``on_*`` methods, or
-any object whose methods carry the :data:`hookimpl` marker; a factory (an object with
-``create_plugin(info)``) makes a fresh plugin per invocation. A plugin that raises never
-changes the workflow's outcome; the failure is logged once.
+any object whose methods carry the :data:`hookimpl` marker; each hook takes one argument,
+the info, under any name. A factory (an object with ``create_plugin(info)``, or a class
+whose ``create_plugin`` is a classmethod) makes a fresh plugin per invocation. Pass
+instances, not classes: ``plugins=[MyPlugin()]``. A plugin that raises never changes the
+workflow's outcome; the failure is logged once. :func:`plugins_of` reads back the plugins a
+handler was decorated with.
 """
 
 from aws_durable_execution_sdk_python._plugins.hookspecs import DurableHookSpecs, hookimpl
@@ -28,6 +31,7 @@ from aws_durable_execution_sdk_python._plugins.manager import (
     PluginDispatcher,
     instrument,
 )
+from aws_durable_execution_sdk_python._plugins.registration import plugins_of
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -46,4 +50,5 @@ __all__ = [
     "UserFunctionStartInfo",
     "hookimpl",
     "instrument",
+    "plugins_of",
 ]

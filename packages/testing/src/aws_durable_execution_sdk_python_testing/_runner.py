@@ -20,7 +20,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
     ErrorObject,
     Operation,
 )
-from aws_durable_execution_sdk_python.plugin import instrument
+from aws_durable_execution_sdk_python.plugin import instrument, plugins_of
 from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._arguments import (
     NAME,
@@ -443,7 +443,7 @@ class DurableFunctionTestRunner:
         function = self._function_of[record.arn]
         record_hooks = self.record_hooks
         if record_hooks is None:
-            record_hooks = bool(getattr(function.handler, "_durable_plugins", ()))
+            record_hooks = bool(plugins_of(function.handler))
         hooks = instrument(HookRecorder(record.hook_events)) if record_hooks else nullcontext()
         with use_random(self._random[record.arn]), hooks:
             invoke(

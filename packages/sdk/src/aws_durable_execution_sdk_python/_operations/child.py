@@ -24,10 +24,6 @@ from aws_durable_execution_sdk_python._operations.replay import (
     load_payload,
     update_for,
 )
-from aws_durable_execution_sdk_python._plugins.emit import (
-    user_function_ended,
-    user_function_started,
-)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import ChildConfig
 from aws_durable_execution_sdk_python.exceptions import (
@@ -79,11 +75,11 @@ def run_child(
     elif not config.is_virtual:
         state.enqueue(update_for(identifier, OperationAction.START))
     child = make_context(identifier.operation_id)
-    user_function_started(state, identifier)
+    state.reporter.user_function_started(identifier, None)
     try:
         result = func(child)
     except Exception as error:
-        user_function_ended(state, identifier, False)
+        state.reporter.user_function_ended(identifier, error)
         if state.fatal_error is not None:
             raise state.fatal_error from error
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
@@ -97,7 +93,7 @@ def run_child(
         raise operation_error(
             error_class, recorded, identifier.operation_id, cause=error
         ) from error
-    user_function_ended(state, identifier, True)
+    state.reporter.user_function_ended(identifier, None)
     if replaying_children or config.is_virtual:
         return result
     payload = serialize(

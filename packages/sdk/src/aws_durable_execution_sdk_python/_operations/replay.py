@@ -8,7 +8,6 @@ from typing import Any
 from aws_durable_execution_sdk_python._model.enums import OperationAction
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
-from aws_durable_execution_sdk_python._plugins.emit import replay_reached
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.exceptions import (
     NonDeterministicExecutionError,
@@ -58,13 +57,13 @@ def checkpointed(state: ExecutionState, identifier: OperationIdentifier) -> Oper
     """The checkpoint at this id, after checking it records the same type, subtype and name.
 
     A mismatch means the code took another path than the one checkpointed: the execution
-    fails with ``NonDeterministicExecutionError`` (sticky, ruling 7).
+    fails with ``NonDeterministicExecutionError`` (docs/decisions.md, "Non-determinism is
+    sticky").
     """
     op = state.operations.get(identifier.operation_id)
     if op is None:
         return None
-    if state.plugins is not None:
-        replay_reached(state, op)
+    state.reporter.operation_replayed(op)
     if (
         op.operation_type is not identifier.operation_type
         or (op.sub_type is not None and op.sub_type is not identifier.sub_type)

@@ -27,10 +27,6 @@ from aws_durable_execution_sdk_python._operations.replay import (
     suspend_until,
     update_for,
 )
-from aws_durable_execution_sdk_python._plugins.emit import (
-    user_function_ended,
-    user_function_started,
-)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS, StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.exceptions import (
@@ -121,28 +117,27 @@ def _execute(
         operationName=identifier.name,
         attempt=attempt,
     )
-    if state.plugins is not None:
-        user_function_started(state, identifier, attempt)
+    state.reporter.user_function_started(identifier, attempt)
     try:
         inside = ENCLOSING_STEP.set(identifier)
         try:
             result = func(StepContext(logger=step_logger, attempt=attempt))
         finally:
             ENCLOSING_STEP.reset(inside)
-    except InvocationError:
+    except InvocationError as error:
         # docs/decisions.md, "SDK exceptions inside steps keep their meaning": the
         # invocation fails and Lambda invokes again; nothing is recorded.
-        user_function_ended(state, identifier, False, attempt)
+        state.reporter.user_function_ended(identifier, error)
         raise
     except _NOT_RETRYABLE as error:
-        user_function_ended(state, identifier, False, attempt)
+        state.reporter.user_function_ended(identifier, error)
         # docs/decisions.md, "Non-retryable SDK exceptions inside steps": permanent by
         # definition; recorded, and no retry strategy is asked.
         _fail(state, identifier, error)
     except Exception as error:
-        user_function_ended(state, identifier, False, attempt)
+        state.reporter.user_function_ended(identifier, error)
         _retry_or_fail(state, identifier, config, error, attempt)
-    user_function_ended(state, identifier, True, attempt)
+    state.reporter.user_function_ended(identifier, None)
     payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )

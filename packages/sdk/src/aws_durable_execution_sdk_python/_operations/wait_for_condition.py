@@ -24,10 +24,6 @@ from aws_durable_execution_sdk_python._operations.replay import (
     suspend_until,
     update_for,
 )
-from aws_durable_execution_sdk_python._plugins.emit import (
-    user_function_ended,
-    user_function_started,
-)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import MAX_WAIT_SECONDS
 from aws_durable_execution_sdk_python.exceptions import (
@@ -83,7 +79,7 @@ def run_wait_for_condition(
         operationName=identifier.name,
         attempt=attempt,
     )
-    user_function_started(state, identifier, attempt)
+    state.reporter.user_function_started(identifier, attempt)
     try:
         current = config.initial_state
         if details is not None and details.attempt >= 1:
@@ -100,7 +96,7 @@ def run_wait_for_condition(
         decision = config.wait_strategy(new_state, attempt)
         payload = serialize(config.serdes, new_state, identifier.operation_id, arn, identifier.name)
     except Exception as error:
-        user_function_ended(state, identifier, False, attempt)
+        state.reporter.user_function_ended(identifier, error)
         if state.fatal_error is not None:
             raise state.fatal_error from error
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
@@ -110,7 +106,7 @@ def run_wait_for_condition(
         raise operation_error(
             WaitForConditionError, recorded, identifier.operation_id, cause=error
         ) from error
-    user_function_ended(state, identifier, True, attempt)
+    state.reporter.user_function_ended(identifier, None)
     if not decision.should_continue:
         state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))
         return new_state

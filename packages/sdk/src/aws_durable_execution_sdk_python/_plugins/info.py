@@ -49,7 +49,10 @@ class InvocationInfo:
 
 @attrs.define(kw_only=True)
 class InvocationStartInfo(InvocationInfo):
-    pass
+    """``updated_operations``: the operations that changed since the last invocation (those
+    of ``updated_operation_ids``), by id, as ``OperationChangeInfo`` has them."""
+
+    updated_operations: Mapping[str, OperationInfo] = attrs.Factory(dict)
 
 
 @attrs.define(kw_only=True)

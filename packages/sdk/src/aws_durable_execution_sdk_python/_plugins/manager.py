@@ -3,8 +3,11 @@
 pluggy checks every implementation against its spec when a plugin registers; hooks are then
 called here rather than through ``pm.hook``, because pluggy calls the newest plugin first
 and stops at the first exception, while plugins must run in list order and a failing
-plugin must not stop the others nor change the workflow's outcome (ruling 18). A plugin's
-failure is logged once per plugin and hook, with its traceback, never silently dropped.
+plugin must not stop the others nor change the workflow's outcome (docs/decisions.md,
+"Plugins run in list order, isolated"). A plugin's failure is logged once per plugin and
+hook, with its traceback, never silently dropped. Each plugin is registered through a
+stand-in with the spec's shape (``_plugins.hookimpls``), so a hook may name its parameter
+anything.
 """
 
 from __future__ import annotations
@@ -20,8 +23,19 @@ from typing import Any
 
 import pluggy
 
-from aws_durable_execution_sdk_python._plugins.hookspecs import HOOKS, PROJECT, DurableHookSpecs
+from aws_durable_execution_sdk_python._plugins.hookimpls import (
+    HookCall,
+    SpecShaped,
+    implementations,
+)
+from aws_durable_execution_sdk_python._plugins.hookspecs import (
+    HOOKS,
+    PROJECT,
+    DurableHookSpecs,
+    hookimpl,
+)
 from aws_durable_execution_sdk_python._plugins.info import InvocationStartInfo
+from aws_durable_execution_sdk_python._plugins.registration import is_factory
 from aws_durable_execution_sdk_python.exceptions import ValidationError
 
 __all__ = [
@@ -29,6 +43,7 @@ __all__ = [
     "DurableInstrumentationPlugin",
     "PluginDispatcher",
     "build_dispatcher",
+    "candidates",
     "instrument",
     "validate_plugins",
 ]
@@ -110,40 +125,38 @@ def _reset_installed_plugins() -> None:
         _entry_points = None
 
 
-def _registered(plugins: list[Any]) -> tuple[_Manager, list[str]]:
-    """A manager with the plugins registered and validated against the hook specs.
+def _registered(plugins: list[Any]) -> tuple[_Manager, list[str], dict[Any, HookCall]]:
+    """A manager with the plugins registered and validated against the hook specs, their
+    names in list order, and the call of each registered implementation.
 
     Raises:
-        ValidationError: an implementation names no known hook, has arguments the spec
-            lacks, or is a hook wrapper (hooks here are plain notifications).
+        ValidationError: an implementation names no known hook, needs more than one
+            argument, asks for an order, or is a hook wrapper (hooks here are plain
+            notifications, called in list order).
     """
     manager = _Manager(PROJECT)
     manager.add_hookspecs(DurableHookSpecs)
     names: list[str] = []
+    calls: dict[Any, HookCall] = {}
     try:
         for index, plugin in enumerate(plugins):
             name = f"{index}:{type(plugin).__name__}"
-            manager.register(plugin, name)
+            stand_in = SpecShaped(plugin, implementations(manager, plugin), hookimpl)
+            manager.register(stand_in, name)
+            calls.update(stand_in.calls)
             names.append(name)
         manager.check_pending()
     except pluggy.PluginValidationError as error:
         raise ValidationError(
             f"durable execution plugin {error.plugin!r} is invalid: {error}; hooks are "
-            f"{', '.join(HOOKS)}, each taking one argument, info"
+            f"{', '.join(HOOKS)}, each taking one argument, the info"
         ) from None
-    for hook in HOOKS:
-        for impl in getattr(manager.hook, hook).get_hookimpls():
-            if impl.hookwrapper or impl.wrapper:
-                raise ValidationError(
-                    f"durable execution plugin {impl.plugin!r}: {hook} is a hook wrapper; "
-                    "durable hooks are notifications, implement them as plain methods"
-                )
-    return manager, names
+    return manager, names, calls
 
 
 def validate_plugins(plugins: Iterable[Any]) -> None:
     """Check plugins when they are registered, so a mistake shows at import, not in AWS."""
-    _registered([p for p in plugins if not callable(getattr(p, "create_plugin", None))])
+    _registered([p for p in plugins if not is_factory(p)])
 
 
 # Failures already logged, by (execution, plugin, hook): each is logged once per execution,
@@ -157,17 +170,14 @@ class PluginDispatcher:
     """Calls hooks on registered plugins, in list order, each isolated."""
 
     def __init__(self, plugins: list[Any], execution_arn: str = "") -> None:
-        self._manager, names = _registered(plugins)
+        self._manager, names, calls = _registered(plugins)
         self._execution_arn = execution_arn
         order = {name: i for i, name in enumerate(names)}
-        self._impls: dict[str, list[tuple[str, Callable[..., Any], bool]]] = {}
+        self._impls: dict[str, list[tuple[str, HookCall]]] = {}
         for hook in HOOKS:
             impls = getattr(self._manager.hook, hook).get_hookimpls()
             ordered = sorted(impls, key=lambda impl: order.get(impl.plugin_name, len(order)))
-            # pluggy lets an implementation take fewer arguments than its spec: info or none.
-            self._impls[hook] = [
-                (impl.plugin_name, impl.function, "info" in impl.argnames) for impl in ordered
-            ]
+            self._impls[hook] = [(impl.plugin_name, calls[impl.function]) for impl in ordered]
         self.wants = {hook: bool(impls) for hook, impls in self._impls.items()}
         # Plugins that asked (receive_replay_events = True) also hear about operations that
         # replay finds already finished, with is_replayed=True.
@@ -184,12 +194,9 @@ class PluginDispatcher:
         self.failures: list[tuple[str, str, BaseException]] = []
 
     def emit(self, hook: str, info: Any, *, replay: bool = False) -> None:
-        for name, function, takes_info in (self._replay_impls if replay else self._impls)[hook]:
+        for name, call in (self._replay_impls if replay else self._impls)[hook]:
             try:
-                if takes_info:
-                    function(info)  # the spec's one argument (pluggy checked the name)
-                else:
-                    function()
+                call(info)
             except Exception as error:
                 self._report(name, hook, error)
 
@@ -211,28 +218,33 @@ class PluginDispatcher:
             )
 
 
+def candidates(plugins: Iterable[Any] | None) -> list[Any]:
+    """Every plugin or factory of an invocation: the handler's, the installed packages',
+    then those ``instrument`` adds, in that order."""
+    return [*(plugins or ()), *_installed_plugins(), *_extra.get()]
+
+
 def build_dispatcher(
-    plugins: Iterable[Any] | None,
+    plugins: Iterable[Any],
     start_info: Callable[[], InvocationStartInfo],
     execution_arn: str = "",
 ) -> PluginDispatcher | None:
-    """The dispatcher for one invocation, or ``None`` when no plugin is registered.
+    """The dispatcher for one invocation, or ``None`` when no plugin implements a hook.
 
-    Factories (objects with ``create_plugin(info)``) make a fresh plugin per invocation.
+    Factories (objects with ``create_plugin(info)``) make a fresh plugin per invocation;
+    ``start_info`` is asked for the info they receive only if there is a factory.
     """
-    candidates = [*(plugins or ()), *_installed_plugins(), *_extra.get()]
-    if not candidates:
-        return None
     made = []
-    for candidate in candidates:
-        create = getattr(candidate, "create_plugin", None)
-        if not callable(create) or isinstance(candidate, type):
+    for candidate in plugins:
+        if not is_factory(candidate):
             made.append(candidate)
             continue
         try:
-            made.append(create(start_info()))
+            made.append(candidate.create_plugin(start_info()))
         except Exception:
             _log.exception("durable execution plugin factory %r failed", candidate)
+    if not made:
+        return None
     dispatcher = PluginDispatcher(made, execution_arn)
     # Plugins that implement no hook cost nothing, as no plugin at all.
     return dispatcher if any(dispatcher.wants.values()) else None

@@ -3,36 +3,28 @@
 Operations are kept by id in a dict (O(1) replay lookups); the state changes only through
 checkpoint responses, never by polling. Two failures are *sticky* here: a non-determinism or
 a checkpoint failure found by one operation fails the invocation's outcome even if user code
-catches the exception (ruling 7).
+catches the exception (docs/decisions.md, "Non-determinism is sticky"). What happens is
+handed as plain facts to a reporter (``_state.reporting``); the state does not know who
+listens.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
-from typing import TYPE_CHECKING
 
-from aws_durable_execution_sdk_python._model.enums import (
-    OperationAction,
-    OperationStatus,
-    OperationType,
-)
+from aws_durable_execution_sdk_python._model.enums import OperationAction, OperationType
 from aws_durable_execution_sdk_python._model.invocation import DurableExecutionInvocationInput
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
-from aws_durable_execution_sdk_python._plugins.emit import operation_started, operations_merged
-from aws_durable_execution_sdk_python._plugins.snapshots import OperationsSnapshot
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._state.checkpointer import Checkpointer
+from aws_durable_execution_sdk_python._state.reporting import SILENT, ExecutionReporter
 from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
     GetExecutionStateError,
     InvalidStateError,
     NonDeterministicExecutionError,
 )
-
-if TYPE_CHECKING:
-    from aws_durable_execution_sdk_python._plugins.manager import PluginDispatcher
 
 __all__ = ["ExecutionState"]
 
@@ -59,15 +51,8 @@ class ExecutionState:
         )
         self._lock = threading.Lock()
         self.fatal_error: BaseException | None = None
-        self.plugins: PluginDispatcher | None = None
-        self._views: list[weakref.ref[OperationsSnapshot]] = []
-        # Operations whose end was reported to plugins (or that ended before this
-        # invocation and were not updated since): each end is reported once per execution.
-        self._ended = {
-            op.operation_id
-            for op in operations
-            if op.status.is_terminal and op.operation_id not in self.updated_operation_ids
-        }
+        # Who hears what happens (plugins); nobody unless the invocation hands one over.
+        self.reporter: ExecutionReporter = SILENT
 
     @classmethod
     def load(
@@ -96,38 +81,10 @@ class ExecutionState:
         )
 
     def _merge(self, operations: list[Operation]) -> None:
-        if self.plugins is None:
-            with self._lock:
-                for op in operations:
-                    self.operations[op.operation_id] = op
-            return
-        previous: dict[str, OperationStatus | None] = {}
-        track = self.plugins.wants["on_operation_change"]
         with self._lock:
-            if any(ref() is not None for ref in self._views):
-                # A kept view shares this dict: copy on write so it keeps its moment.
-                self.operations = dict(self.operations)
-            self._views.clear()
             for op in operations:
-                if track:
-                    old = self.operations.get(op.operation_id)
-                    previous[op.operation_id] = old.status if old is not None else None
                 self.operations[op.operation_id] = op
-        operations_merged(self, operations, previous)
-
-    def operations_view(self) -> OperationsSnapshot:
-        """The operations as they are now, for a hook info (see ``_plugins.snapshots``)."""
-        with self._lock:
-            view = OperationsSnapshot(self.operations)
-            self._views.append(weakref.ref(view))
-            return view
-
-    def mark_ended(self, operation_id: str) -> bool:
-        """Record that an operation's end was reported; ``False`` if it already was."""
-        if operation_id in self._ended:
-            return False
-        self._ended.add(operation_id)  # an operation ends in one thread, once
-        return True
+        self.reporter.operations_merged(operations)
 
     def get(self, operation_id: str) -> Operation | None:
         return self.operations.get(operation_id)
@@ -149,18 +106,14 @@ class ExecutionState:
 
     def enqueue(self, update: OperationUpdate) -> None:
         self._raise_if_stopped()
-        if self.plugins is not None and update.action is OperationAction.START:
-            operation_started(self, update)
+        if update.action is OperationAction.START:
+            self.reporter.operation_starting(update)
         self.checkpointer.enqueue(update)
 
     def commit(self, update: OperationUpdate | None = None) -> None:
         self._raise_if_stopped()
-        if (
-            self.plugins is not None
-            and update is not None
-            and update.action is OperationAction.START
-        ):
-            operation_started(self, update)
+        if update is not None and update.action is OperationAction.START:
+            self.reporter.operation_starting(update)
         try:
             self.checkpointer.commit(update)
         except BotoClientError as error:
