@@ -2,9 +2,10 @@
 
 A requirement runs its handler with its ``Input`` (chained-invoke targets registered, its
 ``CallbackActions`` declared as the runner's ``callbacks=``), then the check covers the
-execution status and result, the whole history strictly (ruling 13: every event in order,
-``ExecutionStarted`` first and the final ``Execution*`` event last, even where a requirement
-lists fewer), the requirement's listed events at their ``EventId``s, and its ``ExpectedLogs``.
+execution status and result, the whole history strictly (docs/decisions.md, "Histories are
+compared strictly": every event in order, ``ExecutionStarted`` first and the final
+``Execution*`` event last, even where a requirement lists fewer), the requirement's listed
+events at their ``EventId``s, and its ``ExpectedLogs``.
 """
 
 from __future__ import annotations

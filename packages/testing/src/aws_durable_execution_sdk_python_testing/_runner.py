@@ -70,11 +70,14 @@ class DurableFunctionTestRunner:
 
     Args:
         handler: the decorated Lambda handler.
-        execution_timeout: default bound, in real seconds, of each ``run`` (ruling 9).
+        execution_timeout: default bound, in real seconds, of each ``run``
+            (docs/decisions.md, "Runner time: real-time bounds, virtual execution clock").
         durable_execution_timeout: the execution's own timeout on the virtual clock.
-        freeze_time: show user code the virtual time through freezegun (ruling 10).
+        freeze_time: show user code the virtual time through freezegun
+            (docs/decisions.md, "freezegun is opt-in").
         invocation_retries: failed invocations retried before the execution fails.
-        seed: seeds the jitter of retry strategies, so runs are reproducible (ruling 11).
+        seed: seeds the jitter of retry strategies, so runs are reproducible
+            (docs/decisions.md, "Seeded jitter").
         limits: the service limits (payload, batch and operation count).
         function_name: the function name in execution ARNs.
         record_hooks: record what plugins see (``result.hook_events``); by default only
