@@ -232,7 +232,9 @@ def build_dispatcher(
     """The dispatcher for one invocation, or ``None`` when no plugin implements a hook.
 
     Factories (objects with ``create_plugin(info)``) make a fresh plugin per invocation;
-    ``start_info`` is asked for the info they receive only if there is a factory.
+    ``start_info`` is asked for the info they receive only if there is a factory. A factory
+    that fails, or makes an invalid plugin, is a plugin failure like any other: logged, and
+    the invocation goes on without that plugin.
     """
     made = []
     for candidate in plugins:
@@ -240,9 +242,21 @@ def build_dispatcher(
             made.append(candidate)
             continue
         try:
-            made.append(candidate.create_plugin(start_info()))
+            plugin = candidate.create_plugin(start_info())
         except Exception:
             _log.exception("durable execution plugin factory %r failed", candidate)
+            continue
+        try:
+            _registered([plugin])
+        except ValidationError as error:
+            _log.error(
+                "durable execution plugin factory %s made an invalid plugin, left out of "
+                "this invocation: %s",
+                type(candidate).__name__,
+                error,
+            )
+            continue
+        made.append(plugin)
     if not made:
         return None
     dispatcher = PluginDispatcher(made, execution_arn)
