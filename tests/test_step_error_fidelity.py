@@ -448,3 +448,81 @@ def test_map_started_outside_a_step_runs_steps_in_its_items() -> None:
     result = run(handler)
     assert result.status is InvocationStatus.SUCCEEDED, result.error
     assert result.result == [11, 21, 31]
+
+
+def test_generated_botocore_class_replays_as_client_error() -> None:
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    generated = client.exceptions.ConditionalCheckFailedException
+    seen: list[tuple[bool, str, str]] = []
+
+    def body(_: Any) -> None:
+        raise generated(
+            {"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}}, "PutItem"
+        )
+
+    @durable_execution
+    def handler(event: Any, context: Any) -> None:
+        try:
+            context.step(body, config=NO_RETRY)
+        except botocore.exceptions.ClientError as error:
+            seen.append((isinstance(error, generated), error.response["Error"]["Code"], str(error)))
+        context.wait(Duration.from_seconds(1))
+
+    assert run(handler).status is InvocationStatus.SUCCEEDED
+    # First run: the generated class itself; replay: its importable base, same fields.
+    first, replayed = seen
+    assert first[0] and not replayed[0]
+    assert (
+        first[1:]
+        == replayed[1:]
+        == (
+            "ConditionalCheckFailedException",
+            "An error occurred (ConditionalCheckFailedException) when calling the PutItem "
+            "operation: no",
+        )
+    )
+
+
+def test_local_subclass_of_a_builtin_replays_as_the_builtin() -> None:
+    class LocalValueError(ValueError):
+        pass
+
+    kinds: list[tuple[bool, bool]] = []
+
+    def body(_: Any) -> None:
+        raise LocalValueError("bad")
+
+    @durable_execution
+    def handler(event: Any, context: Any) -> None:
+        try:
+            context.step(body, config=NO_RETRY)
+        except ValueError as error:
+            kinds.append((isinstance(error, LocalValueError), isinstance(error, StepError)))
+        context.wait(Duration.from_seconds(1))
+
+    assert run(handler).status is InvocationStatus.SUCCEEDED
+    assert kinds == [(True, True), (False, True)]
+
+
+def test_child_context_failure_is_the_same_on_the_first_run_and_on_replay() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def body(_: Any) -> None:
+        raise CodedError("E5")
+
+    @durable_execution
+    def handler(event: Any, context: Any) -> None:
+        try:
+            context.run_in_child_context(lambda c: c.step(body, config=NO_RETRY), name="group")
+        except CodedError as error:
+            seen.append(observe(error) | {"code": error.code})
+        context.wait(Duration.from_seconds(1))
+
+    assert run(handler).status is InvocationStatus.SUCCEEDED
+    first, replayed = seen
+    assert first == replayed
+    assert first["code"] == "E5"
+    assert first["cause"] == "CodedError"
+    assert "ChildContextError" in first["repr"]

@@ -20,6 +20,7 @@ from aws_durable_execution_sdk_python.exceptions import (
     DurableExecutionsError,
     DurableOperationError,
     error_type_name,
+    resolve_error_class,
 )
 
 __all__ = ["ENVELOPE_KEY", "MAX_ERROR_BYTES", "ErrorEnvelope", "ErrorObject"]
@@ -51,13 +52,17 @@ class ErrorEnvelope:
     serialised (then they are rebuilt as ``(message,)``); ``text`` is ``str()`` of the
     original when it differs from the recorded message; ``exceptions`` are the members of
     an exception group, each recorded the same way. Attributes JSON cannot carry (an enum,
-    a client object, a datetime) are not recorded at all.
+    a client object, a datetime) are not recorded at all. ``bases`` names the importable
+    ancestors of a class that cannot be found by its own name (botocore's generated
+    ``NoSuchKey``, a class defined in a function), nearest first, so that a replay can
+    still be a ``ClientError``.
     """
 
     args: tuple[Any, ...] | None = None
     attributes: dict[str, Any] = attrs.field(factory=dict)
     text: str | None = None
     exceptions: tuple[ErrorObject, ...] | None = None
+    bases: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, error: BaseException, message: str) -> ErrorEnvelope | None:
@@ -84,7 +89,13 @@ class ErrorEnvelope:
             if ok:
                 attributes[key] = value
         text = str(error)
-        envelope = cls(args, attributes, None if text == message else text, exceptions)
+        envelope = cls(
+            args,
+            attributes,
+            None if text == message else text,
+            exceptions,
+            _importable_bases(type(error)),
+        )
         if envelope == _EMPTY:
             return None
         return envelope
@@ -107,6 +118,7 @@ class ErrorEnvelope:
         attributes = body.get("Attributes")
         text = body.get("Str")
         members = body.get("Exceptions")
+        bases = body.get("Bases")
         return cls(
             tuple(args) if isinstance(args, list) else None,
             dict(attributes) if isinstance(attributes, dict) else {},
@@ -114,6 +126,7 @@ class ErrorEnvelope:
             tuple(ErrorObject.from_dict(m) for m in members if isinstance(m, dict))
             if isinstance(members, list)
             else None,
+            tuple(b for b in bases if isinstance(b, str)) if isinstance(bases, list) else None,
         )
 
     def dumps(self) -> str:
@@ -126,10 +139,26 @@ class ErrorEnvelope:
             body["Str"] = self.text
         if self.exceptions is not None:
             body["Exceptions"] = [e.to_dict() for e in self.exceptions]
+        if self.bases is not None:
+            body["Bases"] = list(self.bases)
         return json.dumps({ENVELOPE_KEY: body}, separators=(",", ":"))
 
 
 _EMPTY = ErrorEnvelope()
+
+# Every exception is one of these: naming them would tell a replay nothing.
+_TOO_GENERAL = (Exception, BaseException, object)
+
+
+def _importable_bases(cls: type[BaseException]) -> tuple[str, ...] | None:
+    if resolve_error_class(error_type_name(cls)) is cls:
+        return None
+    names = tuple(
+        name
+        for base in cls.__mro__[1:]
+        if base not in _TOO_GENERAL and resolve_error_class(name := error_type_name(base)) is base
+    )
+    return names or None
 
 
 @attrs.frozen

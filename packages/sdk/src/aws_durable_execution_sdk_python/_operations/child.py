@@ -85,14 +85,15 @@ def run_child(
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
             raise  # the invocation fails and is retried; nothing is recorded
         if replaying_children or config.is_virtual:
-            raise operation_error(
+            failure = operation_error(
                 error_class, ErrorObject.from_exception(error), identifier.operation_id, cause=error
-            ) from error
+            )
+            # The builder's cause (the user's exception), the same rule as on replay.
+            raise failure from failure.__cause__
         recorded = ErrorObject.from_exception(error).fitted()
         complete(update_for(identifier, OperationAction.FAIL, error=recorded))
-        raise operation_error(
-            error_class, recorded, identifier.operation_id, cause=error
-        ) from error
+        failure = operation_error(error_class, recorded, identifier.operation_id, cause=error)
+        raise failure from failure.__cause__
     state.reporter.user_function_ended(identifier, None)
     if replaying_children or config.is_virtual:
         return result

@@ -10,9 +10,10 @@ One builder, :func:`operation_error`, makes the exception from the checkpointed
 ``ErrorObject`` on the first run and on every replay, so both look the same:
 
 * the class: on the first run the class the user's code raised (even one defined inside a
-  function), on replay the class ``ErrorType`` names, found among imported modules; when
-  there is none, or it cannot be mixed with the SDK class, a plain SDK exception carrying
-  the type name and message;
+  function), on replay the class ``ErrorType`` names, found among imported modules, or
+  else its nearest recorded importable ancestor (botocore's generated ``NoSuchKey`` replays
+  as a ``ClientError``); when there is none, or it cannot be mixed with the SDK class, a
+  plain SDK exception carrying the type name and message;
 * ``args``, ``str()`` and the instance attributes, from the envelope in ``ErrorData``:
   what JSON can carry, as JSON gives it back (a tuple attribute is a list, on both runs);
   what JSON cannot carry (enums, clients, datetimes, ``__slots__`` fields) is lost;
@@ -154,6 +155,12 @@ def operation_error(
         live = None
         original = resolve_error_class(error_type)
     envelope = ErrorEnvelope.parse(error.data)
+    if original is None and envelope is not None and envelope.bases:
+        # The class itself is gone (generated, or local): its nearest importable ancestor
+        # keeps ``except ClientError`` working on replay.
+        original = next(
+            (c for c in map(resolve_error_class, envelope.bases) if c is not None), None
+        )
     message = error.message or ""
     instance: DurableOperationError | None = None
     mixed = _mixed_class(base, original) if original is not None else None  # type: ignore[arg-type]

@@ -103,9 +103,11 @@ def run_wait_for_condition(
             raise
         recorded = ErrorObject.from_exception(error).fitted()
         state.commit(update_for(identifier, OperationAction.FAIL, error=recorded))
-        raise operation_error(
+        failure = operation_error(
             WaitForConditionError, recorded, identifier.operation_id, cause=error
-        ) from error
+        )
+        # The builder's cause (the user's exception), the same rule as on replay.
+        raise failure from failure.__cause__
     state.reporter.user_function_ended(identifier, None)
     if not decision.should_continue:
         state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))
