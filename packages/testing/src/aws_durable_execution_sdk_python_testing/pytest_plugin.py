@@ -11,7 +11,7 @@ Registered through the ``pytest11`` entry point, so no conftest is needed::
 Marker keywords: ``handler`` (required), ``lambda_function_name``, and any keyword of
 ``DurableFunctionTestRunner`` (``freeze_time``, ``seed``, ``invocation_retries``,
 ``durable_execution_timeout``, ``limits``...). ``skip_time`` is accepted; time is always
-virtual here.
+virtual here. The fixture is a ``DurableFunctionTestRunner`` whose ``mode`` is ``"local"``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTestRunner
+from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
 __all__ = ["durable_runner"]
 
@@ -59,7 +60,10 @@ def durable_runner(request: pytest.FixtureRequest) -> Iterator[DurableFunctionTe
     options.pop("skip_time", None)
     if name is not None:
         options.setdefault("function_name", _function_name(name))
-    runner = DurableFunctionTestRunner(handler, **options)
+    try:
+        runner = DurableFunctionTestRunner(handler, **options)
+    except DurableFunctionsTestError as error:
+        pytest.fail(f"@pytest.mark.durable_execution: {error}", pytrace=False)
     try:
         yield runner
     finally:
