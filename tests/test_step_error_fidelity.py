@@ -405,6 +405,7 @@ def test_durable_operation_inside_a_step_is_refused_at_once(
 
 def test_durable_operation_inside_a_check_or_submitter_is_refused() -> None:
     messages: list[str] = []
+    kinds: list[bool] = []
 
     @durable_execution
     def handler(event: Any, context: Any) -> list[str]:
@@ -424,8 +425,9 @@ def test_durable_operation_inside_a_check_or_submitter_is_refused() -> None:
         ):
             try:
                 attempt()
-            except (ValidationError, CallbackSubmitterError) as error:
-                # wait_for_callback reports any submitter failure as CallbackSubmitterError
+            except ValidationError as error:
+                # a submitter's failure is also a CallbackSubmitterError
+                kinds.append(isinstance(error, CallbackSubmitterError))
                 messages.append(str(error))
         return messages
 
@@ -434,6 +436,7 @@ def test_durable_operation_inside_a_check_or_submitter_is_refused() -> None:
     first, second = result.result
     assert "context.wait" in first and "'poll'" in first
     assert "context.step" in second and "submitter" in second
+    assert kinds == [False, True]
 
 
 def test_map_started_outside_a_step_runs_steps_in_its_items() -> None:

@@ -14,12 +14,14 @@ from aws_durable_execution_sdk_python._concurrency.batch import BatchResult
 from aws_durable_execution_sdk_python._concurrency.executor import BatchSettings, Unit, run_batch
 from aws_durable_execution_sdk_python._decorators import original_name
 from aws_durable_execution_sdk_python._model.enums import OperationSubType
+from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._operations.callback import Callback, create_callback
 from aws_durable_execution_sdk_python._operations.child import run_child
 from aws_durable_execution_sdk_python._operations.enclosing import (
     ENCLOSING_STEP,
     refuse_inside_step,
 )
+from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.invoke import run_invoke
 from aws_durable_execution_sdk_python._operations.step import run_step
 from aws_durable_execution_sdk_python._operations.wait import run_wait
@@ -408,10 +410,17 @@ def _callback_failure(
     ):
         if isinstance(error, kind):
             return kind(error.message, None, error.data, error.stack_trace, callback_id=callback_id)
-    return CallbackSubmitterError(
-        error.message or "Callback submitter failed",
-        None,
-        error.data,
-        error.stack_trace,
-        callback_id=callback_id,
+    # The submitter's own error: also an instance of its original class (a ValidationError
+    # stays one), built like any failed operation's (docs/decisions.md, "A failed step
+    # raises its original error"), but recorded as a CallbackSubmitterError: uncaught, it
+    # ends the execution with CALLBACK_ERROR.
+    failure = operation_error(
+        CallbackSubmitterError,
+        ErrorObject.from_exception(error),
+        context_id,
+        cause=error,
+        recorded_as=CallbackSubmitterError.__name__,
     )
+    assert isinstance(failure, CallbackSubmitterError)  # the builder's base class, always
+    failure.callback_id = callback_id
+    return failure

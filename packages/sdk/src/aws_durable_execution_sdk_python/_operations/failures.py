@@ -31,6 +31,8 @@ import contextlib
 import functools
 from typing import Any
 
+import attrs
+
 from aws_durable_execution_sdk_python._model.error_object import ErrorEnvelope, ErrorObject
 from aws_durable_execution_sdk_python.exceptions import (
     DurableOperationError,
@@ -139,11 +141,15 @@ def operation_error(
     error: ErrorObject | None,
     operation_id: str,
     cause: BaseException | None = None,
+    *,
+    recorded_as: str | None = None,
 ) -> DurableOperationError:
     """The exception a failed operation raises, built the same way from any ``ErrorObject``.
 
     ``cause`` is the live exception on the first run: its class is used even when it cannot
-    be found by name, and it becomes ``__cause__``.
+    be found by name, and it becomes ``__cause__``. ``recorded_as`` replaces the type name
+    the exception reports and records (a submitter's failure is a ``CallbackSubmitterError``
+    to the service, whatever the submitter raised).
     """
     error = error or ErrorObject()
     error_type = error.type or base.__name__
@@ -188,6 +194,9 @@ def operation_error(
         instance = base(
             message, error_type, None if envelope is not None else error.data, error.stack_trace
         )
+    if recorded_as is not None:
+        instance.error_type = recorded_as
+        error = attrs.evolve(error, type=recorded_as)
     instance.__dict__["_durable_record"] = error
     if original is not None and issubclass(original, UnrecoverableError):
         instance.termination_reason = termination_reason_for(error_type)  # type: ignore[attr-defined]
