@@ -239,13 +239,18 @@ def reference_model(scenario: Scenario) -> dict[str, Any]:
     """The BatchResult (dict form) of running the items one at a time in index order."""
     policy = Policy.of(scenario)
     items = []
+    not_started = []
     successes = failures = 0
     for index in range(scenario.n):
         if policy.complete(successes, failures):
-            break  # never started: omitted
+            not_started.append(index)  # never started: listed apart, not in "all"
+            continue
         items.append(expected_item(index, scenario.fails))
         if index in scenario.fails:
             failures += 1
         else:
             successes += 1
-    return {"all": items, "completionReason": policy.reason(successes, failures)}
+    result: dict[str, Any] = {"all": items, "completionReason": policy.reason(successes, failures)}
+    if not_started:
+        result["notStartedIndexes"] = not_started
+    return result

@@ -1,20 +1,16 @@
 """Batch configurations and regressions of ``context.map`` and ``context.parallel``.
 
-A table of invalid configurations (ValidationError before anything is checkpointed), a
-regression test that no item starts after a fail-fast decision under the default concurrency,
-and a check that first-run map results are the objects the items returned.
+A table of invalid configurations (ValidationError before anything is checkpointed) and a
+check that first-run map results are the objects the items returned. Which items start, and
+how they are counted, is in ``test_batch_admission``.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import threading
-import time
 from typing import Any
 
 import pytest
-from batch_reference import ItemFailure, _runs_lock
 
 from aws_durable_execution_sdk_python import DurableContext, ValidationError, durable_execution
 from aws_durable_execution_sdk_python.config import CompletionConfig, MapConfig, ParallelConfig
@@ -37,50 +33,6 @@ def test_first_run_map_items_hold_the_raw_returned_objects() -> None:
 
     assert result.status is InvocationStatus.SUCCEEDED, result.error
     assert result.result == {"raw": [True, True]}
-
-
-# -- early completion with the default concurrency -------------------------------------------
-
-POOL = min(32, (os.cpu_count() or 1) + 4)  # the engine's default pool (max_concurrency None)
-QUEUED_ITEMS = POOL + 30
-_first_failed = threading.Event()
-BODIES_RUN: set[int] = set()
-
-
-@durable_execution
-def fail_fast_handler(event: Any, context: DurableContext) -> dict[str, Any]:
-    def item(child: DurableContext, value: int, index: int, items: Any) -> int:
-        with _runs_lock:
-            BODIES_RUN.add(index)
-        if index == 0:
-            _first_failed.set()
-            raise ItemFailure("the first item fails: fail fast")
-        if index < POOL:
-            # The items already running hold their worker until the failure has been seen.
-            _first_failed.wait(5)
-            time.sleep(0.3)
-        return child.step(lambda _: value, name="work")
-
-    batch = context.map(list(range(QUEUED_ITEMS)), item, name="fail fast")
-    return {"reason": batch.completion_reason.value, "in_result": batch.total_count}
-
-
-def test_no_item_starts_after_a_fail_fast_decision_with_default_concurrency() -> None:
-    BODIES_RUN.clear()
-    _first_failed.clear()
-    with DurableFunctionTestRunner(fail_fast_handler) as runner:
-        result = runner.run(input={}, timeout=30)
-
-    assert result.status is InvocationStatus.SUCCEEDED, result.error
-    assert result.result["reason"] == "FAILURE_TOLERANCE_EXCEEDED"
-    # Only the items on the pool's threads when item 0 failed ever started.
-    assert max(BODIES_RUN) < POOL, sorted(BODIES_RUN)
-    started = [
-        e for e in result.history
-        if e["EventType"] == "ContextStarted" and e.get("SubType") == "MapIteration"
-    ]  # fmt: skip
-    assert len(started) <= POOL
-    assert result.result["in_result"] <= POOL
 
 
 # -- invalid configurations ------------------------------------------------------------------

@@ -107,6 +107,11 @@ def check_invariants(scenario: Scenario, actual: dict[str, Any], result: Any) ->
         started,
     )
     assert batch.total_count == len(items)
+    # Never-started items are listed apart: together with "all" they are every item.
+    not_started = actual.get("notStartedIndexes", [])
+    assert sorted(indexes + not_started) == list(range(scenario.n))
+    assert batch.not_started_count == len(not_started) == scenario.n - len(items)
+    assert batch.item_count == scenario.n
     assert batch.get_results() == [
         item_value(item["index"]) for item in items if item["status"] == "SUCCEEDED"
     ]

@@ -1,20 +1,30 @@
-"""Small values handed to user code inside operations."""
+"""Small values handed to user code inside operations, and the protocols lower layers see.
+
+The ``DurableContext`` protocol lets the layers below the context (map/parallel, child
+contexts, ``with_retry``) take and build contexts without importing the concrete class,
+which imports them.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import attrs
 
+from aws_durable_execution_sdk_python.config import ChildConfig, Duration, StepConfig
 from aws_durable_execution_sdk_python.logger import Logger
 
 __all__ = [
+    "DurableContext",
     "LambdaContext",
     "OperationContext",
     "StepContext",
     "WaitForCallbackContext",
     "WaitForConditionCheckContext",
 ]
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -48,3 +58,23 @@ class LambdaContext(Protocol):
     function_name: str
 
     def get_remaining_time_in_millis(self) -> int: ...
+
+
+class DurableContext(Protocol):
+    """The operations of ``context.DurableContext`` that the SDK's own layers call."""
+
+    def step(
+        self,
+        func: Callable[[StepContext], T],
+        name: str | None = None,
+        config: StepConfig | None = None,
+    ) -> T: ...
+
+    def wait(self, duration: Duration | int, name: str | None = None) -> None: ...
+
+    def run_in_child_context(
+        self,
+        func: Callable[[DurableContext], T],
+        name: str | None = None,
+        config: ChildConfig[T] | None = None,
+    ) -> T: ...

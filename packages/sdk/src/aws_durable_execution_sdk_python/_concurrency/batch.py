@@ -7,6 +7,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from aws_durable_execution_sdk_python._concurrency.policy import (
+    CompletionPolicy,
+    CompletionReason,
+)
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python.config import CompletionConfig
@@ -27,13 +31,8 @@ T = TypeVar("T")
 class BatchItemStatus(enum.Enum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
-    STARTED = "STARTED"  # still running when the batch completed
-
-
-class CompletionReason(enum.Enum):
-    ALL_COMPLETED = "ALL_COMPLETED"
-    MIN_SUCCESSFUL_REACHED = "MIN_SUCCESSFUL_REACHED"
-    FAILURE_TOLERANCE_EXCEEDED = "FAILURE_TOLERANCE_EXCEEDED"
+    # Started (admitted into a free slot) but not finished when the batch completed.
+    STARTED = "STARTED"
 
 
 @attrs.frozen
@@ -62,12 +61,25 @@ class BatchItem(Generic[T]):
         )
 
 
+def _indexes(value: Any) -> tuple[int, ...]:
+    return tuple(sorted(int(i) for i in value))
+
+
 @attrs.frozen
 class BatchResult(Generic[T]):
-    """Every started item (never-started ones are omitted) and why the batch completed."""
+    """Every started item, in index order, and why the batch completed.
+
+    ``all`` holds the started items only (``total_count`` counts them, as the existing SDK
+    does); the items the batch never started, because it completed first, are listed in
+    ``not_started_indexes``. An item starts when the batch admits it into a free slot, in
+    index order, whether or not its function got to run before the batch completed: so the
+    counts follow from the items' outcomes, never from thread scheduling (docs/decisions.md,
+    "Batch items: started when admitted, never-started ones listed").
+    """
 
     all: list[BatchItem[T]]
     completion_reason: CompletionReason
+    not_started_indexes: tuple[int, ...] = attrs.field(default=(), converter=_indexes)
 
     def succeeded(self) -> list[BatchItem[T]]:
         return [
@@ -119,31 +131,46 @@ class BatchResult(Generic[T]):
 
     @property
     def total_count(self) -> int:
+        """The started items (the length of ``all``); never-started ones are not counted."""
         return len(self.all)
 
+    @property
+    def not_started_count(self) -> int:
+        return len(self.not_started_indexes)
+
+    @property
+    def item_count(self) -> int:
+        """Every item the batch was given: started plus never started."""
+        return len(self.all) + len(self.not_started_indexes)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "all": [item.to_dict() for item in self.all],
             "completionReason": self.completion_reason.value,
         }
+        # Only when there are some, so results of batches that started everything keep the
+        # existing SDK's two-key form.
+        if self.not_started_indexes:
+            data["notStartedIndexes"] = list(self.not_started_indexes)
+        return data
 
     @classmethod
     def from_dict(
         cls, data: dict[str, Any], completion_config: CompletionConfig | None = None
     ) -> BatchResult[Any]:
         items = [BatchItem.from_dict(item) for item in data.get("all") or []]
+        not_started = data.get("notStartedIndexes") or ()
         reason = data.get("completionReason")
         if reason is None:
-            return cls.from_items(items, completion_config)
-        return cls(items, CompletionReason(reason))
+            inferred = cls.from_items(items, completion_config)
+            return cls(items, inferred.completion_reason, not_started)
+        return cls(items, CompletionReason(reason), not_started)
 
     @classmethod
     def from_items(
         cls, items: list[BatchItem[Any]], completion_config: CompletionConfig | None = None
     ) -> BatchResult[Any]:
         """Infer the completion reason when only the items are known."""
-        from aws_durable_execution_sdk_python._concurrency.policy import CompletionPolicy
-
         policy = CompletionPolicy(completion_config or CompletionConfig(), len(items))
         successes = sum(1 for i in items if i.status is BatchItemStatus.SUCCEEDED)
         failures = sum(1 for i in items if i.status is BatchItemStatus.FAILED)

@@ -1,24 +1,34 @@
 """The map/parallel engine: items in child contexts, at most ``max_concurrency`` in flight.
 
-Items start strictly in index order on a bounded set of workers (``max_concurrency``
-threads, or a small default; the calling thread is one of them, so one-at-a-time needs no
-thread at all). Each worker takes the next item, runs it, and settles its outcome under one
-lock, so items doing I/O overlap while checkpoints go through the shared group-commit
-checkpointer, and no coordinator is woken per item. A suspended item (a wait, a retry, a
-callback) keeps its slot and does not block the others; when nothing else can run, the batch
-suspends with the earliest resume time. Once the completion policy is satisfied nothing more
-starts, items still running are told to stop at their next operation, and the workers are
-joined before the batch checkpoints its result, so no thread outlives the call.
+Admission is the one decision that shapes a result, so it is made at fixed points and
+under one lock: the first ``max_concurrency`` items (every item when it is ``None``) are
+admitted when the batch starts, and each time an item finishes, the worker that settles it
+admits the next one if the batch is still open and a slot is free. Which items start is
+therefore a function of the items' outcomes, never of how threads are scheduled
+(docs/decisions.md, "Batch items: started when admitted, never-started ones listed").
+
+Threads are a separate matter. An admitted item goes to a worker that is waiting for one
+if there is such a worker, and otherwise a new worker is started, so items that block on
+each other can all run at once while fast items reuse a few threads. The calling thread is
+a worker too, and the worker that settles an item runs the one it admits, so
+one-at-a-time needs no thread at all. A suspended item (a wait, a retry, a callback) keeps
+its slot and does not block the others; when nothing is running and nothing can start,
+the batch suspends with the earliest resume time. Once the completion policy is satisfied
+nothing more is taken, items still running are told to stop at their next operation, and
+every worker is joined before the batch checkpoints its result, so no thread outlives the
+call.
 """
 
 from __future__ import annotations
 
 import contextvars
+import enum
 import json
 import os
 import threading
+from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -26,14 +36,22 @@ from aws_durable_execution_sdk_python._concurrency.batch import (
     BatchItem,
     BatchItemStatus,
     BatchResult,
+)
+from aws_durable_execution_sdk_python._concurrency.policy import (
+    CompletionPolicy,
     CompletionReason,
 )
-from aws_durable_execution_sdk_python._concurrency.policy import CompletionPolicy
 from aws_durable_execution_sdk_python._model.enums import OperationStatus, OperationSubType
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._operations.child import run_child
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
-from aws_durable_execution_sdk_python.config import ChildConfig, CompletionConfig, NestingType
+from aws_durable_execution_sdk_python.config import (
+    ChildConfig,
+    CompletionConfig,
+    MapConfig,
+    NestingType,
+    ParallelConfig,
+)
 from aws_durable_execution_sdk_python.exceptions import (
     ChildContextError,
     OrphanedChildException,
@@ -42,13 +60,49 @@ from aws_durable_execution_sdk_python.exceptions import (
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier, operation_id
 from aws_durable_execution_sdk_python.serdes import SerDes
+from aws_durable_execution_sdk_python.types import DurableContext
 
-__all__ = ["BatchSettings", "Unit", "run_batch"]
+__all__ = ["BatchKind", "BatchSettings", "ContextFactory", "Unit", "run_batch"]
 
-DEFAULT_MAX_THREADS = min(32, (os.cpu_count() or 1) + 4)
+# How long queued items may wait for a busy worker before one more worker is started. Short
+# enough that items blocking on each other all run within a few milliseconds per item, long
+# enough that a worker finishing an item (tens of microseconds) takes the next one itself.
+_SPAWN_AFTER = 0.001
+# Workers started without waiting when max_concurrency is None: enough to overlap the items'
+# checkpoint round trips (the figure ThreadPoolExecutor uses for I/O-bound work).
+_EAGER_WORKERS = min(32, (os.cpu_count() or 1) + 4)
 
-# make_context(operation_id, parent_id, stop) -> the DurableContext an item runs with.
-ContextFactory = Callable[[str, "str | None", "threading.Event | None"], Any]
+
+class ContextFactory(Protocol):
+    """Builds the context an item runs with: its operation id, the parent id its operations
+    carry (``None``: the item's own id) and the event that tells it the batch is done."""
+
+    def __call__(
+        self, operation_id: str, parent_id: str | None, stop: threading.Event | None, /
+    ) -> DurableContext: ...
+
+
+class BatchKind(enum.Enum):
+    """Map or parallel: the sub-type of each item's context and the summary's type name."""
+
+    MAP = "Map"
+    PARALLEL = "Parallel"
+
+    @property
+    def item_sub_type(self) -> OperationSubType:
+        if self is BatchKind.MAP:
+            return OperationSubType.MAP_ITERATION
+        return OperationSubType.PARALLEL_BRANCH
+
+
+class _Outcome(enum.Enum):
+    """How running one item ended, as far as the batch is concerned."""
+
+    SUCCEEDED = enum.auto()
+    FAILED = enum.auto()  # a ChildContextError: the item's own failure, recorded
+    SUSPENDED = enum.auto()  # keeps its slot; the batch suspends unless it completes
+    ABANDONED = enum.auto()  # started, told to stop (or ran on) after the batch completed
+    FATAL = enum.auto()  # anything else: the batch itself fails with it
 
 
 @attrs.frozen
@@ -62,8 +116,7 @@ class Unit:
 
 @attrs.frozen
 class BatchSettings:
-    kind: str  # "Map" or "Parallel"
-    item_sub_type: OperationSubType
+    kind: BatchKind
     max_concurrency: int | None
     completion: CompletionConfig
     serdes: SerDes[Any] | None
@@ -71,12 +124,15 @@ class BatchSettings:
     summary_generator: Callable[[Any], str] | None
     nesting: NestingType
 
+    @property
+    def item_sub_type(self) -> OperationSubType:
+        return self.kind.item_sub_type
+
     @classmethod
-    def of(cls, kind: str, item_sub_type: OperationSubType, config: Any) -> BatchSettings:
+    def of(cls, kind: BatchKind, config: MapConfig[Any] | ParallelConfig) -> BatchSettings:
         """From a ``MapConfig`` or ``ParallelConfig`` (they share these fields)."""
         return cls(
             kind,
-            item_sub_type,
             config.max_concurrency,
             config.completion_config,
             config.serdes,
@@ -95,7 +151,7 @@ def run_batch(
 ) -> BatchResult[Any]:
     """Run the batch as a CONTEXT operation of subtype Map/Parallel; returns its result."""
 
-    def body(_outer: Any) -> BatchResult[Any]:
+    def body(_outer: DurableContext) -> BatchResult[Any]:
         engine = _Engine(state, identifier.operation_id, units, settings, make_context)
         return engine.run()
 
@@ -116,7 +172,7 @@ def _summary_envelope(result: BatchResult[Any], settings: BatchSettings) -> str:
     started = [i.index for i in result.all if i.status is BatchItemStatus.STARTED]
     completed = [i.index for i in result.all if i.status is not BatchItemStatus.STARTED]
     record: dict[str, Any] = {
-        "type": f"{settings.kind}Result",
+        "type": f"{settings.kind.value}Result",
         "totalCount": result.total_count,
         "completionReason": result.completion_reason.value,
         "startedCount": result.started_count,
@@ -154,11 +210,17 @@ class _Engine:
         self.failures = 0
         self.suspensions: list[SuspendExecution] = []
         self._limit = settings.max_concurrency
-        self._pending = list(reversed(units))  # next item last
-        self._in_flight = 0  # started and not finished; suspended items keep their slot
+        self._pending: deque[Unit] = deque(units)  # not admitted yet, in index order
+        self._queue: deque[Unit] = deque()  # admitted, waiting for a worker
+        self._holding = 0  # admitted and not finished: suspended items keep their slot
+        self._running = 0  # taken by a worker and not settled yet
+        self._idle = 0  # workers waiting for an item
+        self._coming = 0  # workers started but not yet looking for an item
+        self._settled = 0  # items finished by workers so far: the dispatcher's progress sign
         self._fatal: BaseException | None = None
         self._complete = False
-        self._lock = threading.Lock()  # guards the fields above and the tallies
+        # Guards every field above from _pending on, and the tallies.
+        self._cond = threading.Condition(threading.Lock())
 
     # -- one item ------------------------------------------------------------------------
 
@@ -170,9 +232,11 @@ class _Engine:
             unit.name,
         )
 
-    def _run_item(self, unit: Unit) -> tuple[str, Any]:
+    def _run_item(self, unit: Unit) -> tuple[_Outcome, Any]:
         if self.stop.is_set() and self.state.get(self._identifier(unit).operation_id) is None:
-            return "skipped", None  # queued, but the batch completed before it started
+            # Admitted, but the batch completed before a worker got to it: it counts as
+            # started (admission decided that), and its function need not run at all.
+            return _Outcome.ABANDONED, None
         flat = self.settings.nesting is NestingType.FLAT
         config: ChildConfig[Any] = ChildConfig(
             serdes=self.settings.item_serdes or self.settings.serdes,
@@ -190,28 +254,60 @@ class _Engine:
                 queue_completion=True,
             )
         except ChildContextError as error:
-            return "failed", error
+            return _Outcome.FAILED, error
         except SuspendExecution as suspension:
-            return "suspended", suspension
+            return _Outcome.SUSPENDED, suspension
         except OrphanedChildException:
-            return "abandoned", None
+            return _Outcome.ABANDONED, None
         except BaseException as error:
-            return "fatal", error
-        return "succeeded", value
+            return _Outcome.FATAL, error
+        return _Outcome.SUCCEEDED, value
 
-    def _record(self, unit: Unit, outcome: str, value: Any) -> None:
+    def _record(self, unit: Unit, outcome: _Outcome, value: Any) -> None:
         index = unit.index
-        if outcome == "succeeded":
+        if outcome is _Outcome.SUCCEEDED:
             self.items[index] = BatchItem(index, BatchItemStatus.SUCCEEDED, value)
             self.successes += 1
-        elif outcome == "failed":
+        elif outcome is _Outcome.FAILED:
             error = ErrorObject.from_exception(value)
             self.items[index] = BatchItem(index, BatchItemStatus.FAILED, None, error)
             self.failures += 1
         else:  # suspended or abandoned: started but not finished
             self.items[index] = BatchItem(index, BatchItemStatus.STARTED)
-            if outcome == "suspended":
+            if outcome is _Outcome.SUSPENDED:
                 self.suspensions.append(value)
+
+    # -- admission and settlement (always under the lock) ----------------------------------
+
+    def _admit(self) -> list[Unit]:
+        """The next items, in index order, for the free slots of a batch still open."""
+        admitted = []
+        while (
+            not self._complete
+            and self._pending
+            and (self._limit is None or self._holding < self._limit)
+        ):
+            admitted.append(self._pending.popleft())
+            self._holding += 1
+        return admitted
+
+    def _settle(self, unit: Unit, outcome: _Outcome, value: Any) -> None:
+        if outcome is _Outcome.FATAL:
+            self._fatal = self._fatal or value
+            self._holding -= 1
+        else:
+            if self._complete:
+                # Decided without it: whatever it did since, it is reported as started.
+                outcome, value = _Outcome.ABANDONED, None
+            self._record(unit, outcome, value)
+            if outcome is not _Outcome.SUSPENDED:
+                self._holding -= 1
+        if not self._complete and (
+            self._fatal is not None or self.policy.is_complete(self.successes, self.failures)
+        ):
+            self._complete = True
+            self.stop.set()  # items still running stop at their next operation
+            self._cond.notify_all()
 
     # -- the coordinator -----------------------------------------------------------------
 
@@ -222,25 +318,10 @@ class _Engine:
         if not self.units:
             return BatchResult([], self.policy.reason(0, 0))
         self._settle_replayed()
-        workers = min(len(self._pending), self._limit or DEFAULT_MAX_THREADS)
-        if self._complete:
-            workers = 0
-        # The calling thread works too; the others start with a copy of its context (the
-        # seeded jitter source, for one).
-        threads = [
-            threading.Thread(
-                target=contextvars.copy_context().run,
-                args=(self._work,),
-                name=f"durable-batch-{n}",
-                daemon=True,
-            )
-            for n in range(max(0, workers - 1))
-        ]
-        for thread in threads:
-            thread.start()
+        threads: list[threading.Thread] = []
         try:
-            if workers:
-                self._work()
+            self._dispatch(threads)
+            self._work()
         finally:
             for thread in threads:
                 thread.join()
@@ -249,18 +330,100 @@ class _Engine:
             raise self._fatal
         if not self._complete and self.suspensions:
             raise _earliest(self.suspensions)
+        not_started = []
         for unit in self._pending:
-            # Started in an earlier invocation, not resumed because the batch completed first.
             if self.state.get(self._identifier(unit).operation_id) is not None:
-                self._record(unit, "abandoned", None)
+                # Started in an earlier invocation, not resumed: the batch completed first.
+                self._record(unit, _Outcome.ABANDONED, None)
+            else:
+                not_started.append(unit.index)
         ordered = [self.items[i] for i in sorted(self.items)]
-        return BatchResult(ordered, self.policy.reason(self.successes, self.failures))
+        reason = self.policy.reason(self.successes, self.failures)
+        return BatchResult(ordered, reason, tuple(not_started))
+
+    def _dispatch(self, threads: list[threading.Thread]) -> None:
+        """Admit the first items and see each one has a worker to take it.
+
+        Up to ``max_concurrency`` workers (``_EAGER_WORKERS`` without a limit) are started
+        at once; after that, one more only when no item finished during ``_SPAWN_AFTER``:
+        busy workers soon take queued items themselves (fast items then share a few
+        threads), while items that block, on each other or on I/O, get a thread each, one
+        window at a time. This only decides how many threads run the items, never which
+        items start (that is ``_admit``'s).
+        """
+        eager = self._limit if self._limit is not None else _EAGER_WORKERS
+        with self._cond:
+            self._queue.extend(self._admit())
+            self._coming = 1  # the calling thread, which works once every item is covered
+            while not self._complete and len(self._queue) > self._idle + self._coming:
+                if len(threads) + 1 >= eager:
+                    settled = self._settled
+                    self._cond.wait(_SPAWN_AFTER)
+                    if self._settled != settled:
+                        continue
+                    if self._complete or len(self._queue) <= self._idle + self._coming:
+                        break
+                self._coming += 1
+                # Under the lock: the new worker only waits for it before taking an item.
+                threads.append(self._start_worker(len(threads)))
+
+    def _start_worker(self, number: int) -> threading.Thread:
+        # Workers run in a copy of the caller's context (the seeded jitter source, for one).
+        thread = threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(self._work,),
+            name=f"durable-batch-{number}",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def _work(self) -> None:
+        """One worker: take an admitted item, run it, settle it, and go on while there is
+        work. The worker that settles an item runs the one this admits, so a sequence of
+        fast items stays on one thread."""
+        unit: Unit | None = None
+        outcome, value = _Outcome.ABANDONED, None
+        with self._cond:
+            self._coming -= 1
+        while True:
+            with self._cond:
+                if unit is not None:
+                    self._running -= 1
+                    self._settled += 1
+                    self._settle(unit, outcome, value)
+                    self._queue.extend(self._admit())
+                    if len(self._queue) > 1:
+                        self._cond.notify(len(self._queue) - 1)
+                unit = self._take()
+                if unit is None:
+                    return
+                self._running += 1
+            outcome, value = self._run_item(unit)
+
+    def _take(self) -> Unit | None:
+        """The next admitted item, waiting while one may still come; None when none will."""
+        while True:
+            if self._complete:
+                while self._queue:  # admitted, never taken: started, stopped at once
+                    self._record(self._queue.popleft(), _Outcome.ABANDONED, None)
+                return None
+            if self._queue:
+                return self._queue.popleft()
+            if self._running == 0 and self._coming == 0:
+                # Only a finishing item admits more, and none is running: this is the end
+                # (the others are suspended or done).
+                self._cond.notify_all()
+                return None
+            self._idle += 1
+            self._cond.wait()
+            self._idle -= 1
 
     def _settle_replayed(self) -> None:
         """Items that finished in earlier invocations are facts: record them first, in order,
         so that replay decides completion the same way whatever the threads do."""
-        remaining = []
-        for unit in reversed(self._pending):
+        remaining: deque[Unit] = deque()
+        for unit in self._pending:
             op = self.state.get(self._identifier(unit).operation_id)
             details = op.context_details if op is not None else None
             settled = op is not None and (
@@ -274,51 +437,14 @@ class _Engine:
                 remaining.append(unit)
                 continue
             outcome, value = self._run_item(unit)
-            fatal = self._settle(unit, outcome, value)
-            if fatal is not None:
-                self._fatal = fatal
+            if outcome is _Outcome.FATAL:
+                self._fatal = value
                 self._complete = True
                 return
-        self._pending = list(reversed(remaining))
+            self._record(unit, outcome, value)
+        self._pending = remaining
         if self.policy.is_complete(self.successes, self.failures):
             self._complete = True
-
-    def _work(self) -> None:
-        """One worker: take the next item while the batch is open and a slot is free.
-
-        Workers take items in index order and settle them under one lock, so completion is
-        decided where the outcome arrives, with no coordinator to wake per item. A worker
-        whose slot stays held by a suspended item stops; the one that frees a slot goes on.
-        """
-        while True:
-            with self._lock:
-                if self._complete or not self._pending:
-                    return
-                if self._limit is not None and self._in_flight >= self._limit:
-                    return
-                unit = self._pending.pop()
-                self._in_flight += 1
-            outcome, value = self._run_item(unit)
-            with self._lock:
-                if self._complete and outcome not in ("fatal", "skipped"):
-                    outcome, value = "abandoned", None
-                fatal = self._settle(unit, outcome, value)
-                if outcome != "suspended":
-                    self._in_flight -= 1
-                if fatal is not None:
-                    self._fatal = self._fatal or fatal
-                if self._fatal is not None or self.policy.is_complete(
-                    self.successes, self.failures
-                ):
-                    self._complete = True
-                    self.stop.set()  # items still running stop at their next operation
-
-    def _settle(self, unit: Unit, outcome: str, value: Any) -> BaseException | None:
-        if outcome == "fatal":
-            return value  # type: ignore[no-any-return]
-        if outcome != "skipped":  # never-started items are left out of the result
-            self._record(unit, outcome, value)
-        return None
 
     def _rebuild_from_summary(self) -> BatchResult[Any] | None:
         """Replay of a batch whose result was too large to store: rebuild it item by item."""
@@ -337,17 +463,20 @@ class _Engine:
             started = set(range(total)) - set(record.get("completedIndexes", []))
         for unit in self.units[:total]:
             if unit.index in started:
-                self._record(unit, "abandoned", None)
+                self._record(unit, _Outcome.ABANDONED, None)
                 continue
             outcome, value = self._run_item(unit)
-            if outcome == "fatal":
+            if outcome is _Outcome.FATAL:
                 raise value
             self._record(unit, outcome, value)
         ordered = [self.items[i] for i in sorted(self.items)]
+        # Items start in index order, so the started ones are the first ``totalCount``.
+        not_started = tuple(unit.index for unit in self.units[total:])
         reason = record.get("completionReason")
         if reason is None:
-            return BatchResult(ordered, self.policy.reason(self.successes, self.failures))
-        return BatchResult(ordered, CompletionReason(reason))
+            reason_value = self.policy.reason(self.successes, self.failures)
+            return BatchResult(ordered, reason_value, not_started)
+        return BatchResult(ordered, CompletionReason(reason), not_started)
 
 
 def _earliest(suspensions: list[SuspendExecution]) -> SuspendExecution:

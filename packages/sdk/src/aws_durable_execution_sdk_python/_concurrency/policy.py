@@ -1,13 +1,27 @@
-"""When a batch is complete, from its ``CompletionConfig`` and its item count."""
+"""When a batch is complete, and why: its ``CompletionConfig`` applied to the tallies.
+
+``CompletionReason`` lives here, with the rule that decides it, so that the result types
+in ``batch`` depend on the policy and never the other way round.
+"""
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
-from aws_durable_execution_sdk_python._concurrency.batch import CompletionReason
 from aws_durable_execution_sdk_python.config import CompletionConfig
 
-__all__ = ["CompletionPolicy"]
+__all__ = ["CompletionPolicy", "CompletionReason"]
+
+
+class CompletionReason(enum.Enum):
+    """Why a map or parallel stopped: everything finished, enough successes, or too many
+    failures."""
+
+    ALL_COMPLETED = "ALL_COMPLETED"
+    MIN_SUCCESSFUL_REACHED = "MIN_SUCCESSFUL_REACHED"
+    FAILURE_TOLERANCE_EXCEEDED = "FAILURE_TOLERANCE_EXCEEDED"
 
 
 @attrs.frozen

@@ -4,8 +4,10 @@ from aws_durable_execution_sdk_python._concurrency.batch import (
     BatchItem,
     BatchItemStatus,
     BatchResult,
+)
+from aws_durable_execution_sdk_python._concurrency.policy import (
+    CompletionPolicy,
     CompletionReason,
 )
-from aws_durable_execution_sdk_python._concurrency.policy import CompletionPolicy
 
 __all__ = ["BatchItem", "BatchItemStatus", "BatchResult", "CompletionPolicy", "CompletionReason"]
