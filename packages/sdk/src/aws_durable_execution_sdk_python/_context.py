@@ -11,7 +11,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from aws_durable_execution_sdk_python._concurrency.batch import BatchResult
-from aws_durable_execution_sdk_python._concurrency.executor import BatchSettings, Unit, run_batch
+from aws_durable_execution_sdk_python._concurrency.executor import (
+    BatchKind,
+    BatchSettings,
+    Unit,
+    run_batch,
+)
 from aws_durable_execution_sdk_python._decorators import original_name
 from aws_durable_execution_sdk_python._model.enums import OperationSubType
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
@@ -338,7 +343,7 @@ class DurableContext:
             )
             for index, item in enumerate(items)
         ]
-        settings = BatchSettings.of("Map", OperationSubType.MAP_ITERATION, config)
+        settings = BatchSettings.of(BatchKind.MAP, config)
         identifier = self._identifier(OperationSubType.MAP, name)
         return run_batch(self.state, identifier, units, settings, self._batch_child)
 
@@ -371,7 +376,7 @@ class DurableContext:
                 branch_name = f"parallel-branch-{index}"
             where = f"parallel branch {branch_name!r}" if branch_name else "parallel branch"
             units.append(Unit(index, branch_name or None, refusing_coroutines(branch, where)))
-        settings = BatchSettings.of("Parallel", OperationSubType.PARALLEL_BRANCH, config)
+        settings = BatchSettings.of(BatchKind.PARALLEL, config)
         identifier = self._identifier(OperationSubType.PARALLEL, name)
         return run_batch(self.state, identifier, units, settings, self._batch_child)
 
