@@ -13,12 +13,19 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from aws_durable_execution_sdk_python._retry_strategies import (
+    RetryStrategy,
+    RetryStrategyConfig,
+    as_retry_strategy,
+    create_retry_strategy,
+)
 from aws_durable_execution_sdk_python.config import ChildConfig
 from aws_durable_execution_sdk_python.exceptions import (
     SerDesError,
     UnrecoverableError,
     ValidationError,
 )
+from aws_durable_execution_sdk_python.types import DurableContext
 
 __all__ = ["WithRetryConfig", "with_retry"]
 
@@ -27,17 +34,26 @@ T = TypeVar("T")
 _NOT_RETRYABLE = (UnrecoverableError, ValidationError, SerDesError)
 
 
+def _retry_strategy(value: RetryStrategy | RetryStrategyConfig | None) -> RetryStrategy | None:
+    return as_retry_strategy(value, "WithRetryConfig")
+
+
 @attrs.frozen
 class WithRetryConfig(Generic[T]):
-    """``retry_strategy`` defaults to ``create_retry_strategy()`` (3 attempts)."""
+    """``retry_strategy`` defaults to ``create_retry_strategy()`` (3 attempts); a
+    ``RetryStrategyConfig`` means the strategy built from it, as for ``StepConfig``.
 
-    retry_strategy: Callable[[Exception, int], Any] | None = None
+    Raises:
+        ValidationError: ``retry_strategy`` is neither a strategy, a config nor None.
+    """
+
+    retry_strategy: RetryStrategy | None = attrs.field(default=None, converter=_retry_strategy)
     wrap_with_run_in_child_context: bool = True
     child_context_config: ChildConfig[T] | None = None
 
 
 def with_retry(
-    context: Any,
+    context: DurableContext,
     func: Callable[[Any, int], T],
     config: WithRetryConfig[T] | None = None,
     name: str | None = None,
@@ -48,14 +64,12 @@ def with_retry(
         ChildContextError: the last attempt failed (when wrapped in a child context).
         ValidationError: ``func`` is not callable.
     """
-    from aws_durable_execution_sdk_python.retries import create_retry_strategy
-
     if not callable(func):
         raise ValidationError(f"with_retry(func={func!r}): expected a callable")
     config = config or WithRetryConfig()
     strategy = config.retry_strategy or create_retry_strategy()
 
-    def attempts(ctx: Any) -> T:
+    def attempts(ctx: DurableContext) -> T:
         attempt = 1
         while True:
             try:

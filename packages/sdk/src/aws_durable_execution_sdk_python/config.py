@@ -14,6 +14,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from aws_durable_execution_sdk_python._duration import Duration, Numeric, as_duration
+from aws_durable_execution_sdk_python._retry_strategies import (
+    JitterStrategy,
+    RetryStrategy,
+    RetryStrategyConfig,
+    as_retry_strategy,
+)
 from aws_durable_execution_sdk_python.exceptions import ValidationError
 
 if TYPE_CHECKING:
@@ -37,7 +44,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Numeric = int | float
 
 # The service accepts waits and retry delays of 1 s up to one (leap) year.
 MAX_WAIT_SECONDS = 31_622_400
@@ -45,94 +51,11 @@ MAX_WAIT_SECONDS = 31_622_400
 MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
 
 
-def _whole_seconds(value: object, shown: str, unit: str = "seconds", factor: int = 1) -> int:
-    """``value`` units as whole seconds; ``shown`` is how the user wrote the call.
-
-    Checked before any arithmetic: ``"5" * 60`` is a string and ``-0.5`` truncates to 0, so
-    both would slip through a check made afterwards.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(
-            f"{shown}: expected a number of {unit} (int or float), got {type(value).__name__}"
-        )
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValidationError(f"{shown}: must be a finite number of {unit}")
-    if value < 0:
-        raise ValidationError(f"{shown}: must not be negative")
-    total = value * factor
-    if isinstance(total, float) and not math.isfinite(total):
-        raise ValidationError(f"{shown}: {value!r} {unit} is not a finite number of seconds")
-    return int(total)
-
-
-def _duration_seconds(value: object) -> int:
-    return _whole_seconds(value, f"Duration({value!r})")
-
-
-@attrs.frozen
-class Duration:
-    """A whole number of seconds (fractions are truncated, as the existing SDK does).
-
-    Raises:
-        ValidationError: the value is negative, NaN, infinite or not a number.
-    """
-
-    seconds: int = attrs.field(default=0, converter=_duration_seconds)
-
-    def to_seconds(self) -> int:
-        return self.seconds
-
-    @classmethod
-    def from_seconds(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value, f"Duration.from_seconds({value!r})"))
-
-    @classmethod
-    def from_minutes(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value, f"Duration.from_minutes({value!r})", "minutes", 60))
-
-    @classmethod
-    def from_hours(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value, f"Duration.from_hours({value!r})", "hours", 3600))
-
-    @classmethod
-    def from_days(cls, value: Numeric) -> Duration:
-        return cls(_whole_seconds(value, f"Duration.from_days({value!r})", "days", 86400))
-
-
-def as_duration(value: Duration | Numeric | None, seconds: Numeric | None, name: str) -> Duration:
-    """Merge a ``Duration`` field and its ``*_seconds`` twin; both given is a mistake."""
-    if value is not None and seconds is not None:
-        raise ValidationError(f"pass either {name}= or {name}_seconds=, not both")
-    if seconds is not None:
-        return Duration(_whole_seconds(seconds, f"{name}_seconds={seconds!r}"))
-    if value is None:
-        return Duration()
-    if isinstance(value, Duration):
-        return value
-    return Duration(_whole_seconds(value, f"{name}={value!r}"))
-
-
 class StepSemantics(enum.Enum):
     """How often a step body may run per retry attempt."""
 
     AT_MOST_ONCE_PER_RETRY = "AT_MOST_ONCE_PER_RETRY"
     AT_LEAST_ONCE_PER_RETRY = "AT_LEAST_ONCE_PER_RETRY"
-
-
-class JitterStrategy(enum.StrEnum):
-    """Randomness added to retry delays so that failing clients don't retry in lockstep."""
-
-    NONE = "NONE"
-    FULL = "FULL"
-    HALF = "HALF"
-
-    def apply_jitter(self, delay: float, random_value: float) -> float:
-        """``random_value`` is drawn from [0, 1) by the caller (see ``retries``)."""
-        if self is JitterStrategy.NONE:
-            return delay
-        if self is JitterStrategy.HALF:
-            return delay / 2 + random_value * delay / 2
-        return random_value * delay
 
 
 def _check_callable_or_none(name: str) -> Callable[[Any, Any, Any], None]:
@@ -143,13 +66,15 @@ def _check_callable_or_none(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+def _step_retry_strategy(value: RetryStrategy | RetryStrategyConfig | None) -> RetryStrategy | None:
+    return as_retry_strategy(value, "StepConfig")
+
+
 @attrs.frozen
 class StepConfig:
     """How a step retries, how often its body may run, and how its result is stored."""
 
-    retry_strategy: Callable[[Exception, int], Any] | None = attrs.field(
-        default=None, validator=_check_callable_or_none("StepConfig.retry_strategy")
-    )
+    retry_strategy: RetryStrategy | None = attrs.field(default=None, converter=_step_retry_strategy)
     step_semantics: StepSemantics = attrs.field(default=StepSemantics.AT_LEAST_ONCE_PER_RETRY)
     serdes: SerDes[Any] | None = None
 
@@ -208,24 +133,24 @@ class CallbackConfig:
 class WaitForCallbackConfig(CallbackConfig):  # type: ignore[override]
     """A callback config plus the retry strategy of the submitter step."""
 
-    retry_strategy: Callable[[Exception, int], Any] | None
+    retry_strategy: RetryStrategy | None
 
     def __init__(
         self,
         timeout: Duration | Numeric | None = None,
         heartbeat_timeout: Duration | Numeric | None = None,
         serdes: SerDes[Any] | None = None,
-        retry_strategy: Callable[[Exception, int], Any] | None = None,
+        retry_strategy: RetryStrategy | RetryStrategyConfig | None = None,
         *,
         timeout_seconds: Numeric | None = None,
         heartbeat_timeout_seconds: Numeric | None = None,
     ) -> None:
-        _check_callable_or_none("WaitForCallbackConfig.retry_strategy")(None, None, retry_strategy)
+        strategy = as_retry_strategy(retry_strategy, "WaitForCallbackConfig")
         self.__attrs_init__(
             _callback_timeout(timeout, timeout_seconds, "timeout"),
             _callback_timeout(heartbeat_timeout, heartbeat_timeout_seconds, "heartbeat_timeout"),
             serdes,
-            retry_strategy,
+            strategy,
         )
 
 

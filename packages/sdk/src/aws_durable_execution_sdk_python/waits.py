@@ -13,14 +13,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from aws_durable_execution_sdk_python.config import (
-    Duration,
-    JitterStrategy,
-    Numeric,
-    as_duration,
-)
+from aws_durable_execution_sdk_python._duration import Duration, Numeric, as_duration
+from aws_durable_execution_sdk_python._retry_strategies import JitterStrategy, backoff_seconds
 from aws_durable_execution_sdk_python.exceptions import ValidationError, WaitForConditionError
-from aws_durable_execution_sdk_python.retries import backoff_seconds
 
 if TYPE_CHECKING:
     from aws_durable_execution_sdk_python.serdes import SerDes
