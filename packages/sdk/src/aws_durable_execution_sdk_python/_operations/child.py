@@ -33,6 +33,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.serdes import serialize
+from aws_durable_execution_sdk_python.types import DurableContext
 
 __all__ = ["CHILD_RESULT_LIMIT", "run_child"]
 
@@ -49,7 +50,7 @@ def run_child(
     identifier: OperationIdentifier,
     func: Callable[[Any], T],
     config: ChildConfig[Any] | None,
-    make_context: Callable[[str], Any],
+    make_context: Callable[[str], DurableContext],
     error_class: type[DurableOperationError] = ChildContextError,
     *,
     queue_completion: bool = False,
