@@ -1,9 +1,11 @@
 """The virtual clock: real elapsed time within an invocation, jumps between invocations.
 
 ``now()`` is the real monotonic time plus an offset. Jumping to a timer adds the gap to the
-offset, so a one-day wait costs nothing while timestamps stay realistic and ordered (ruling 9).
+offset, so a one-day wait costs nothing while timestamps stay realistic and ordered
+(docs/decisions.md, "Runner time: real-time bounds, virtual execution clock").
 The real time functions are held on the class, not as module globals, so freezegun (which
-patches module attributes it finds) never replaces the runner's own clock (ruling 10).
+patches module attributes it finds) never replaces the runner's own clock (docs/decisions.md,
+"freezegun is opt-in").
 """
 
 from __future__ import annotations

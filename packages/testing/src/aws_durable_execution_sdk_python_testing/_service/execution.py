@@ -27,7 +27,10 @@ class ExecutionStatus(enum.StrEnum):
 
 @attrs.frozen
 class Limits:
-    """The service's limits; each can be raised for benchmarks (ruling 14)."""
+    """The service's limits; each can be raised for benchmarks.
+
+    docs/decisions.md, "Service limits".
+    """
 
     max_operation_payload_bytes: int = 256 * 1024
     max_batch_bytes: int = 750 * 1024

@@ -1,9 +1,15 @@
 """``InMemoryDurableService``: the durable-execution API, in memory, on a virtual clock.
 
-It owns executions, applies checkpoints as the real service does, appends history as things
-happen, and keeps every timer in one heap ordered by virtual time. Executions that need an
-invocation (a timer fired, a callback was answered, an invoked target finished) wait in a
-FIFO queue for the runner. Every lookup is a dict access or a heap operation.
+It owns executions and keeps every timer in one heap ordered by virtual time. Executions
+that need an invocation (a timer fired, a callback was answered, an invoked target
+finished) wait in a FIFO queue for the runner. Every lookup is a dict access or a heap
+operation.
+
+Each call is split in two. A decision function (``checkpoint``, ``callbacks``, ``closing``)
+reads the state and returns a ``Decision``: the effects, as data, in order. ``apply`` is
+the one place that carries effects out. Faults, crashes and recording can slot in between
+a decision and its effects, or between two effects, without any deciding module knowing
+the service; none of them imports it.
 """
 
 from __future__ import annotations
@@ -12,12 +18,9 @@ import collections
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import Any
-
-import attrs
+from typing import Any, assert_never
 
 from aws_durable_execution_sdk_python.lambda_service import (
-    ChainedInvokeDetails,
     CheckpointOutput,
     CheckpointUpdatedExecutionState,
     DurableExecutionInvocationInput,
@@ -25,15 +28,37 @@ from aws_durable_execution_sdk_python.lambda_service import (
     ExecutionDetails,
     InitialExecutionState,
     Operation,
-    OperationAction,
     OperationStatus,
     OperationType,
     OperationUpdate,
     StateOutput,
 )
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
-from aws_durable_execution_sdk_python_testing._service.callbacks import Callbacks
-from aws_durable_execution_sdk_python_testing._service.checkpoint import CheckpointProcessor, event
+from aws_durable_execution_sdk_python_testing._service.callbacks import (
+    CallbackRegistry,
+    decide_answer,
+    decide_heartbeat,
+)
+from aws_durable_execution_sdk_python_testing._service.checkpoint import decide_checkpoint
+from aws_durable_execution_sdk_python_testing._service.closing import decide_close
+from aws_durable_execution_sdk_python_testing._service.effects import (
+    AnnounceCallback,
+    AppendEvent,
+    ArmCallback,
+    CallbackDeadline,
+    CancelTimer,
+    Decision,
+    Effect,
+    EndExecution,
+    ExecutionTimeout,
+    MarkChanged,
+    RecordOutcome,
+    ResolveInvoke,
+    ScheduleTimer,
+    StartChainedInvoke,
+    StoreOperation,
+    Trigger,
+)
 from aws_durable_execution_sdk_python_testing._service.errors import (
     InvalidParameterValueException,
     ResourceNotFoundException,
@@ -48,6 +73,8 @@ from aws_durable_execution_sdk_python_testing._service.history import (
     result_details,
 )
 from aws_durable_execution_sdk_python_testing._service.timers import Timer, TimerQueue
+from aws_durable_execution_sdk_python_testing._service.triggers import decide_trigger
+from aws_durable_execution_sdk_python_testing._service.validation import validate_batch
 
 __all__ = ["MAX_EXECUTION_TIMEOUT_SECONDS", "InMemoryDurableService"]
 
@@ -55,20 +82,6 @@ __all__ = ["MAX_EXECUTION_TIMEOUT_SECONDS", "InMemoryDurableService"]
 MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
 _REGION = "us-east-1"
 _ACCOUNT = "123456789012"
-
-_CLOSING = {
-    ExecutionStatus.SUCCEEDED: (OperationStatus.SUCCEEDED, "ExecutionSucceeded"),
-    ExecutionStatus.FAILED: (OperationStatus.FAILED, "ExecutionFailed"),
-    ExecutionStatus.TIMED_OUT: (OperationStatus.TIMED_OUT, "ExecutionTimedOut"),
-    ExecutionStatus.STOPPED: (OperationStatus.STOPPED, "ExecutionStopped"),
-}
-# How a finished target execution completes the caller's chained-invoke operation.
-_INVOKE_OUTCOME = {
-    ExecutionStatus.SUCCEEDED: (OperationStatus.SUCCEEDED, "Succeeded"),
-    ExecutionStatus.FAILED: (OperationStatus.FAILED, "Failed"),
-    ExecutionStatus.TIMED_OUT: (OperationStatus.TIMED_OUT, "TimedOut"),
-    ExecutionStatus.STOPPED: (OperationStatus.STOPPED, "Stopped"),
-}
 
 # start_chained_invoke asks this hook for the target: it returns the target execution's ARN,
 # or None when no function of that name exists.
@@ -87,8 +100,9 @@ class InMemoryDurableService:
         self.ready: collections.deque[str] = collections.deque()
         self.invoke_hook: InvokeHook | None = None
         self.callback_hook: CallbackHook | None = None
-        self._processors: dict[str, CheckpointProcessor] = {}
-        self.callbacks = Callbacks(self)
+        self.callbacks = CallbackRegistry()
+        # The live timer of each callback deadline, so a heartbeat can replace it.
+        self._deadlines: dict[CallbackDeadline, Timer] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -124,23 +138,22 @@ class InMemoryDurableService:
             start_timestamp=now,
             execution_details=ExecutionDetails(input_payload),
         )
-        record.operations[invocation_id] = execution_op
-        record.history.append(
-            "ExecutionStarted",
-            now,
-            {
-                "Input": result_details(input_payload),
-                "ExecutionTimeout": execution_timeout,
-            },
-            execution_op,
-        )
+        details = {"Input": result_details(input_payload), "ExecutionTimeout": execution_timeout}
         self.executions[arn] = record
-        self._processors[arn] = CheckpointProcessor(record, self)
-        self.timers.add(
-            now.timestamp() + execution_timeout,
-            f"timeout of execution {execution_name}",
-            lambda: self.time_out(arn),
-            keeps_alive=False,
+        self.apply(
+            Decision(
+                arn,
+                (
+                    StoreOperation(execution_op),
+                    AppendEvent("ExecutionStarted", now, details, execution_op),
+                    ScheduleTimer(
+                        now.timestamp() + execution_timeout,
+                        f"timeout of execution {execution_name}",
+                        ExecutionTimeout(arn),
+                        keeps_alive=False,
+                    ),
+                ),
+            )
         )
         self.ready.append(arn)
         return record
@@ -213,13 +226,7 @@ class InMemoryDurableService:
         self._close(arn, ExecutionStatus.FAILED, error=error, termination_reason=termination_reason)
 
     def time_out(self, arn: str) -> None:
-        record = self.get(arn)
-        if record.is_terminal:
-            return
-        error = ErrorObject(
-            f"Execution timed out after {record.execution_timeout} seconds", "ExecutionTimedOut"
-        )
-        self._close(arn, ExecutionStatus.TIMED_OUT, error=error, termination_reason="TIMED_OUT")
+        self.react(ExecutionTimeout(arn))
 
     def stop(self, arn: str, error: ErrorObject | None = None) -> None:
         """``StopDurableExecution``."""
@@ -240,27 +247,16 @@ class InMemoryDurableService:
     ) -> None:
         record = self.get(arn)
         now = self.clock.now_datetime()
-        record.status = status
-        record.result = result
-        record.error = error
-        record.termination_reason = termination_reason
-        record.end = now
-        op_status, event_type = _CLOSING[status]
-        execution_op = attrs.evolve(
-            record.operations[record.invocation_id], status=op_status, end_timestamp=now
+        self.apply(
+            decide_close(
+                record,
+                status,
+                now,
+                result=result,
+                error=error,
+                termination_reason=termination_reason,
+            )
         )
-        record.operations[record.invocation_id] = execution_op
-        details: dict[str, Any] = (
-            {"Result": result_details(result)}
-            if status is ExecutionStatus.SUCCEEDED
-            else {"Error": error_details(error)}
-        )
-        record.history.append(event_type, now, details, execution_op)
-        for op in record.operations.values():
-            if op.operation_type is OperationType.CALLBACK:
-                self.callbacks.disarm(op)
-        if record.parent is not None:
-            self._complete_invoke(record)
 
     # -- timers --------------------------------------------------------------------------
 
@@ -283,90 +279,120 @@ class InMemoryDurableService:
             fired.append(timer)
         return fired
 
+    def decide(self, trigger: Trigger) -> Decision | None:
+        """What a trigger (a timer's, or an execution's end for its caller) does now."""
+        return decide_trigger(trigger, self.get, self.callbacks, self.clock.now_datetime())
+
+    def react(self, trigger: Trigger) -> None:
+        if isinstance(trigger, CallbackDeadline):
+            self._deadlines.pop(trigger, None)  # its timer is firing: no longer live
+        decision = self.decide(trigger)
+        if decision is not None:
+            self.apply(decision)
+
     # -- callbacks (answers from outside) ------------------------------------------------
 
     def send_callback_success(self, callback_id: str, result: str | None) -> None:
-        self.callbacks.succeed(callback_id, result)
+        entry = self.callbacks.locate(callback_id)
+        record = self.get(entry.arn)
+        now = self.clock.now_datetime()
+        self.apply(decide_answer(record, entry, callback_id, now, result=result))
 
     def send_callback_failure(self, callback_id: str, error: ErrorObject | None) -> None:
-        self.callbacks.fail(callback_id, error)
+        entry = self.callbacks.locate(callback_id)
+        record = self.get(entry.arn)
+        now = self.clock.now_datetime()
+        self.apply(decide_answer(record, entry, callback_id, now, error=error, failed=True))
 
     def send_callback_heartbeat(self, callback_id: str) -> None:
-        self.callbacks.heartbeat(callback_id)
+        entry = self.callbacks.locate(callback_id)
+        record = self.get(entry.arn)
+        self.apply(decide_heartbeat(record, entry, callback_id, self.clock.now_datetime()))
 
-    def new_callback_id(self, record: ExecutionRecord, operation_id: str) -> str:
-        return self.callbacks.new_id(record, operation_id)
+    # -- the one place effects are carried out -------------------------------------------
 
-    def after_apply(self, record: ExecutionRecord, op: Operation, update: OperationUpdate) -> None:
-        """Side effects of an applied update that outlive the checkpoint call."""
-        if op.operation_type is OperationType.CALLBACK and update.action is OperationAction.START:
-            self.callbacks.started(record, op, update)
+    def apply(self, decision: Decision) -> None:
+        """Carry out a decision's effects, in order, on its execution."""
+        record = self.get(decision.arn)
+        for effect in decision.effects:
+            self._apply_effect(record, effect)
 
-    # -- chained invokes -----------------------------------------------------------------
+    def _apply_effect(self, record: ExecutionRecord, effect: Effect) -> None:
+        # The common effects first: a checkpoint is mostly events and stored operations.
+        match effect:
+            case AppendEvent(event_type, timestamp, details, operation):
+                record.history.append(event_type, timestamp, details, operation)
+            case StoreOperation(operation):
+                record.operations[operation.operation_id] = operation
+            case MarkChanged(operation_id):
+                self.mark_changed(record, operation_id)
+            case ScheduleTimer():
+                self._schedule(effect)
+            case CancelTimer(key):
+                self.timers.cancel(self._deadlines.pop(key, None))
+            case ArmCallback():
+                self.callbacks.arm(record.arn, effect)
+            case AnnounceCallback(operation):
+                if self.callback_hook is not None:
+                    self.callback_hook(record, operation)
+            case StartChainedInvoke():
+                self._start_chained_invoke(record, effect)
+            case RecordOutcome(update):
+                record.checkpointed_outcome = update
+            case EndExecution():
+                record.status = effect.status
+                record.result = effect.result
+                record.error = effect.error
+                record.termination_reason = effect.termination_reason
+                record.end = effect.end
+            case ResolveInvoke():
+                self.react(effect)
+            case _:
+                assert_never(effect)
 
-    def start_chained_invoke(
-        self,
-        record: ExecutionRecord,
-        op: Operation,
-        function_name: str,
-        payload: str | None,
-        tenant_id: str | None,
-    ) -> str | None:
+    def _schedule(self, effect: ScheduleTimer) -> None:
+        key = effect.key
+        if key is not None:
+            self.timers.cancel(self._deadlines.pop(key, None))
+        trigger = effect.trigger
+        timer = self.timers.add(
+            effect.when,
+            effect.description,
+            lambda: self.react(trigger),
+            keeps_alive=effect.keeps_alive,
+        )
+        if key is not None:
+            self._deadlines[key] = timer
+
+    def _start_chained_invoke(self, record: ExecutionRecord, effect: StartChainedInvoke) -> None:
+        op = effect.operation
         target_arn = (
-            self.invoke_hook(record, op, function_name, payload or "null")
+            self.invoke_hook(record, op, effect.function_name, effect.payload or "null")
             if self.invoke_hook is not None
             else None
         )
         if target_arn is None:
+            # Only the runner knows its functions: the failure is decided once it says no.
             error = ErrorObject(
-                f"Function not found: {function_name}. Register the target on the test runner "
-                f"with runner.register_durable_function({function_name!r}, handler) or "
-                f"runner.register_function({function_name!r}, func).",
+                f"Function not found: {effect.function_name}. Register the target on the test "
+                f"runner with runner.register_durable_function({effect.function_name!r}, "
+                f"handler) or runner.register_function({effect.function_name!r}, func).",
                 "ResourceNotFoundException",
             )
-            self.timers.add(
-                self.clock.now(),
-                f"failure of chained invoke {op.name or op.operation_id}",
-                lambda: self._finish_invoke(
-                    record, op.operation_id, OperationStatus.FAILED, "Failed", error=error
-                ),
+            outcome = ResolveInvoke(
+                record.arn, op.operation_id, OperationStatus.FAILED, None, error
             )
-        return target_arn
-
-    def _complete_invoke(self, target: ExecutionRecord) -> None:
-        assert target.parent is not None
-        parent_arn, operation_id = target.parent
-        parent = self.get(parent_arn)
-        status, suffix = _INVOKE_OUTCOME[target.status]
-        self._finish_invoke(parent, operation_id, status, suffix, target.result, target.error)
-
-    def _finish_invoke(
-        self,
-        record: ExecutionRecord,
-        operation_id: str,
-        status: OperationStatus,
-        suffix: str,
-        result: str | None = None,
-        error: ErrorObject | None = None,
-    ) -> None:
-        op = record.operations.get(operation_id)
-        if op is None or op.status is not OperationStatus.STARTED or record.is_terminal:
-            return
-        now = self.clock.now_datetime()
-        op = attrs.evolve(
-            op,
-            status=status,
-            end_timestamp=now,
-            chained_invoke_details=ChainedInvokeDetails(result, error),
-        )
-        record.operations[operation_id] = op
-        details = (
-            {"Result": result_details(result)}
-            if status is OperationStatus.SUCCEEDED
-            else {"Error": error_details(error)}
-        )
-        event(record, op, suffix, details, now)
-        self.mark_changed(record, operation_id)
+            self._schedule(
+                ScheduleTimer(
+                    self.clock.now(),
+                    f"failure of chained invoke {op.name or op.operation_id}",
+                    outcome,
+                )
+            )
+        started = effect.started
+        details = dict(started.details)  # keeps the members' order; the ARN is filled in
+        details["DurableExecutionArn"] = target_arn
+        record.history.append(started.event_type, started.timestamp, details, started.operation)
 
     # -- the API the SDK calls -----------------------------------------------------------
 
@@ -389,9 +415,10 @@ class InMemoryDurableService:
     ) -> CheckpointOutput:
         record = self.get(arn)
         self._check_token(record, token)
-        processor = self._processors[arn]
-        processor.validate(updates)
-        touched = processor.apply(updates)
+        validate_batch(record, self.limits, updates)
+        decision = decide_checkpoint(record, updates, self.clock.now_datetime())
+        self.apply(decision)
+        touched = decision.stored_operations()
         return CheckpointOutput(record.new_token(), CheckpointUpdatedExecutionState(touched, None))
 
     def get_execution_state(
