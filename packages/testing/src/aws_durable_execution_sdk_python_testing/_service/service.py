@@ -5,11 +5,11 @@ that need an invocation (a timer fired, a callback was answered, an invoked targ
 finished) wait in a FIFO queue for the runner. Every lookup is a dict access or a heap
 operation.
 
-Each call is split in two. A decision function (``checkpoint``, ``callbacks``, ``closing``)
-reads the state and returns a ``Decision``: the effects, as data, in order. ``apply`` is
-the one place that carries effects out. Faults, crashes and recording can slot in between
-a decision and its effects, or between two effects, without any deciding module knowing
-the service; none of them imports it.
+Each call is split in two. A decision function (``checkpoint``, ``callbacks``, ``closing``,
+``triggers``; ``validation`` checks a batch first) reads the state and returns a
+``Decision``: the effects, as data, in order. ``apply`` is the one place that carries
+effects out. Faults, crashes and recording can slot in between a decision and its effects,
+or between two effects, without any deciding module knowing the service; none imports it.
 """
 
 from __future__ import annotations
@@ -284,6 +284,7 @@ class InMemoryDurableService:
         return decide_trigger(trigger, self.get, self.callbacks, self.clock.now_datetime())
 
     def react(self, trigger: Trigger) -> None:
+        """Decide what ``trigger`` does now and apply it (a timer's ``fire`` calls this)."""
         if isinstance(trigger, CallbackDeadline):
             self._deadlines.pop(trigger, None)  # its timer is firing: no longer live
         decision = self.decide(trigger)
