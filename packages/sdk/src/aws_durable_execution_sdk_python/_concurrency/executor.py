@@ -319,10 +319,13 @@ class _Engine:
             return BatchResult([], self.policy.reason(0, 0))
         self._settle_replayed()
         threads: list[threading.Thread] = []
+        dispatcher: threading.Thread | None = None
         try:
-            self._dispatch(threads)
+            dispatcher = self._dispatch(threads)
             self._work()
         finally:
+            if dispatcher is not None:
+                dispatcher.join()  # it starts no worker after this
             for thread in threads:
                 thread.join()
             self.stop.set()
@@ -341,39 +344,50 @@ class _Engine:
         reason = self.policy.reason(self.successes, self.failures)
         return BatchResult(ordered, reason, tuple(not_started))
 
-    def _dispatch(self, threads: list[threading.Thread]) -> None:
+    def _dispatch(self, threads: list[threading.Thread]) -> threading.Thread | None:
         """Admit the first items and see each one has a worker to take it.
 
-        Up to ``max_concurrency`` workers (``_EAGER_WORKERS`` without a limit) are started
-        at once; after that, one more only when no item finished during ``_SPAWN_AFTER``:
-        busy workers soon take queued items themselves (fast items then share a few
-        threads), while items that block, on each other or on I/O, get a thread each, one
-        window at a time. This only decides how many threads run the items, never which
-        items start (that is ``_admit``'s).
+        Workers for the first ``max_concurrency`` items (``_EAGER_WORKERS`` of them without a
+        limit) are started at once. Items still without a worker are left to a dispatcher
+        thread (returned), so that the calling thread can work meanwhile.
         """
         eager = self._limit if self._limit is not None else _EAGER_WORKERS
         with self._cond:
             self._queue.extend(self._admit())
-            self._coming = 1  # the calling thread, which works once every item is covered
-            while not self._complete and len(self._queue) > self._idle + self._coming:
-                if len(threads) + 1 >= eager:
-                    settled = self._settled
-                    self._cond.wait(_SPAWN_AFTER)
-                    if self._settled != settled:
-                        continue
-                    if self._complete or len(self._queue) <= self._idle + self._coming:
-                        break
-                self._coming += 1
-                # Under the lock: the new worker only waits for it before taking an item.
-                threads.append(self._start_worker(len(threads)))
+            self._coming = 1  # the calling thread
+            count = 0 if self._complete else min(eager, len(self._queue) - 1)
+            self._coming += count  # counted now, started outside the lock (they need it)
+        for number in range(count):
+            threads.append(self._start_thread(self._work, f"durable-batch-{number}"))
+        with self._cond:
+            if self._complete or not self._uncovered():
+                return None
+        return self._start_thread(lambda: self._keep_covered(threads), "durable-batch-spawn")
 
-    def _start_worker(self, number: int) -> threading.Thread:
-        # Workers run in a copy of the caller's context (the seeded jitter source, for one).
+    def _keep_covered(self, threads: list[threading.Thread]) -> None:
+        """Start one more worker each time no item finished during ``_SPAWN_AFTER`` while
+        items wait: busy workers soon take queued items themselves (fast items then share a
+        few threads), while items that block, on each other or on I/O, get a thread each,
+        one window at a time. This decides how many threads run the items, never which
+        items start (that is ``_admit``'s)."""
+        with self._cond:
+            while not self._complete and self._uncovered():
+                settled = self._settled
+                self._cond.wait(_SPAWN_AFTER)
+                if self._settled == settled and not self._complete and self._uncovered():
+                    self._coming += 1
+                    name = f"durable-batch-{len(threads)}"
+                    threads.append(self._start_thread(self._work, name))
+
+    def _uncovered(self) -> bool:
+        """More admitted items wait than there are workers about to take one."""
+        return len(self._queue) > self._idle + self._coming
+
+    @staticmethod
+    def _start_thread(target: Callable[[], None], name: str) -> threading.Thread:
+        # Threads run in a copy of the starter's context (the seeded jitter source, for one).
         thread = threading.Thread(
-            target=contextvars.copy_context().run,
-            args=(self._work,),
-            name=f"durable-batch-{number}",
-            daemon=True,
+            target=contextvars.copy_context().run, args=(target,), name=name, daemon=True
         )
         thread.start()
         return thread
