@@ -6,7 +6,6 @@ plugins package implements the reporter, and no import between the two closes a 
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import Any
 
@@ -25,76 +24,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
 )
 
 SDK = Path(__file__).resolve().parents[1] / "src" / "aws_durable_execution_sdk_python"
-PACKAGE = SDK.name
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(SDK.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imports(path: Path) -> set[str]:
-    """Every module this file imports, anywhere in it (``TYPE_CHECKING`` and functions too)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return {name for name in found if name.startswith(PACKAGE)}
-
-
-def _graph() -> dict[str, set[str]]:
-    modules = {_module_name(path): path for path in SDK.rglob("*.py")}
-    return {name: _imports(path) & set(modules) for name, path in modules.items()}
-
-
-def _cycles_through(graph: dict[str, set[str]], prefixes: tuple[str, ...]) -> list[list[str]]:
-    """Strongly connected components (more than one module) holding a module of ``prefixes``."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in graph[node]:
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                components.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return [c for c in components if any(m.startswith(prefixes) for m in c)]
-
-
-def test_no_import_cycle_runs_through_the_plugins_or_the_state() -> None:
-    cycles = _cycles_through(_graph(), (f"{PACKAGE}._plugins", f"{PACKAGE}._state"))
-    assert cycles == []
-
-
-def test_the_state_imports_nothing_from_the_plugins_package() -> None:
-    state_imports = _imports(SDK / "_state" / "execution_state.py")
-    assert {name for name in state_imports if "._plugins" in name or name.endswith(".plugin")} == (
-        set()
-    )
 
 
 def test_operations_report_through_the_reporter_only() -> None:
@@ -103,7 +32,7 @@ def test_operations_report_through_the_reporter_only() -> None:
     offenders = []
     for path in [*SDK.glob("_operations/*.py"), *SDK.glob("_concurrency/*.py")]:
         source = path.read_text()
-        if "state.plugins" in source or any("._plugins" in name for name in _imports(path)):
+        if "state.plugins" in source or "aws_durable_execution_sdk_python._plugins" in source:
             offenders.append(path.name)
     assert offenders == []
 

@@ -8,14 +8,11 @@ imports the service, and the testing package has no import cycle.
 
 from __future__ import annotations
 
-import ast
 import datetime
-import pathlib
 from typing import Any
 
 import pytest
 
-import aws_durable_execution_sdk_python_testing as testing_package
 from aws_durable_execution_sdk_python.lambda_service import (
     CallbackOptions,
     ChainedInvokeOptions,
@@ -325,67 +322,3 @@ def test_an_empty_decision_applies_nothing() -> None:
     before = _state(service, record)
     service.apply(Decision(record.arn))
     assert _state(service, record) == before
-
-
-# -- imports: the service is never imported by what it applies --------------------------
-
-_ROOT = pathlib.Path(testing_package.__file__).parent
-_PACKAGE = testing_package.__name__
-
-
-def _imports(path: pathlib.Path) -> set[str]:
-    """Every module of the package that ``path`` imports, at any depth, guarded or not."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(_PACKAGE):
-            for alias in node.names:
-                full = f"{node.module}.{alias.name}"
-                found.add(full if _module_path(full) is not None else node.module)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith(_PACKAGE))
-    return found
-
-
-def _module_path(name: str) -> pathlib.Path | None:
-    parts = name.split(".")[1:]
-    for candidate in (
-        _ROOT.joinpath(*parts).with_suffix(".py"),
-        _ROOT.joinpath(*parts, "__init__.py"),
-    ):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def _graph() -> dict[str, set[str]]:
-    graph = {}
-    for path in _ROOT.rglob("*.py"):
-        parts = path.relative_to(_ROOT).with_suffix("").parts
-        name = ".".join((_PACKAGE, *parts)).removesuffix(".__init__")
-        graph[name] = _imports(path)
-    return graph
-
-
-@pytest.mark.parametrize(
-    "module", ["callbacks", "checkpoint", "closing", "effects", "events", "triggers", "validation"]
-)
-def test_no_module_of_the_service_imports_the_service(module: str) -> None:
-    assert f"{_PACKAGE}._service.service" not in _graph()[f"{_PACKAGE}._service.{module}"]
-
-
-def test_the_testing_package_has_no_import_cycle() -> None:
-    graph = _graph()
-    done: set[str] = set()
-
-    def visit(name: str, path: list[str]) -> None:
-        if name in path:
-            cycle = [*path[path.index(name) :], name]
-            pytest.fail(f"import cycle: {' -> '.join(cycle)}")
-        if name in done or name not in graph:
-            return
-        for imported in sorted(graph[name]):
-            visit(imported, [*path, name])
-        done.add(name)
-
-    for name in sorted(graph):
-        visit(name, [])
