@@ -43,6 +43,9 @@ PRESET_ATTEMPTS = {
     "critical": 10,
 }
 
+# Far more attempts than any strategy here allows: a strategy still retrying then never gives up.
+MAX_ASKED_ATTEMPTS = 100
+
 
 def decisions(strategy, error):
     """Ask ``strategy`` after each failed attempt until it gives up; the delays it chose."""
@@ -52,6 +55,8 @@ def decisions(strategy, error):
         while (decision := strategy(error, attempt)).should_retry:
             delays.append(decision.delay_seconds)
             attempt += 1
+            if attempt > MAX_ASKED_ATTEMPTS:
+                pytest.fail(f"the retry strategy still retries after {MAX_ASKED_ATTEMPTS} attempts")
     return attempt, delays
 
 

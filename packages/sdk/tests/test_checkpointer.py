@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -33,16 +35,21 @@ def start(n: int, payload: str | None = None) -> OperationUpdate:
 
 
 class RecordingClient:
-    """A service double: records each call's updates and echoes the operations."""
+    """A service double: records each call's updates and echoes the operations.
+
+    With a ``gate``, each call sets ``entered`` and then waits for the gate to open.
+    """
 
     def __init__(self, fail_with: Exception | None = None, gate: threading.Event | None = None):
         self.calls: list[list[str]] = []
         self.fail_with = fail_with
         self.gate = gate
+        self.entered = threading.Event()
         self.tokens = 0
 
     def checkpoint(self, arn, token, updates, client_token=None):
         if self.gate is not None:
+            self.entered.set()
             self.gate.wait(5)
         if self.fail_with is not None:
             raise self.fail_with
@@ -61,6 +68,15 @@ def _state(ops):
     from aws_durable_execution_sdk_python.lambda_service import CheckpointUpdatedExecutionState
 
     return CheckpointUpdatedExecutionState(ops, None)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait for a state no double can signal; fail clearly instead of hanging."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:g} s waiting for {what}")
+        time.sleep(0.001)
 
 
 def make(client, seen=None, limit=None):
@@ -125,21 +141,23 @@ def test_concurrent_commits_are_grouped_by_the_leader():
     checkpointer = make(client)
     leader = threading.Thread(target=checkpointer.commit, args=(start(0, "a"),))
     leader.start()
+    assert client.entered.wait(10), "the leader never called the service"
     # The leader is now blocked inside the service call; queue more commits behind it.
     followers = [
         threading.Thread(target=checkpointer.commit, args=(start(n, "b"),)) for n in range(1, 6)
     ]
     for thread in followers:
         thread.start()
-    while len(checkpointer._pending) < 5:
-        threading.Event().wait(0.001)
+    # A follower queues its update, then blocks on the flush lock: nothing to signal there.
+    wait_until(lambda: len(checkpointer._pending) == 5, "five followers to queue their updates")
     gate.set()
     for thread in [leader, *followers]:
-        thread.join(5)
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in [leader, *followers])
+    # All five followers went out together in the leader's second call, not in five calls.
+    assert len(client.calls) == 2
     assert client.calls[0] == ["op-0"]
-    # All five followers went out together in at most two further calls, not five.
-    assert len(client.calls) <= 3
-    assert sorted(op for call in client.calls for op in call) == [f"op-{n}" for n in range(6)]
+    assert sorted(client.calls[1]) == [f"op-{n}" for n in range(1, 6)]
 
 
 def test_a_failed_call_is_sticky():
