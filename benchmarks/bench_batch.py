@@ -33,7 +33,7 @@ from aws_durable_execution_sdk_python_testing import (
 )
 
 # Each map item is two operations (its context and its step); the service's default cap is
-# 3,000 operations and ruling 14 lets benchmarks raise it.
+# 3,000 operations and the runner option lets benchmarks raise it.
 BATCH_LIMITS = Limits(max_operations=5_000)
 MAP_ITEMS = 1_000
 PARALLEL_BRANCHES = 50

@@ -27,7 +27,7 @@ from aws_durable_execution_sdk_python_testing import (
     Limits,
 )
 
-# The service caps an execution at 3,000 operations; ruling 14 lets benchmarks raise it.
+# The service caps an execution at 3,000 operations; the runner option lets benchmarks raise it.
 STEP_LIMITS = Limits(max_operations=20_000)
 RETRY_CONFIG = StepConfig(
     retry_strategy=create_retry_strategy(

@@ -83,7 +83,7 @@ def handler_any_sdk_error(event: dict, context: DurableContext) -> dict:
     try:
         # Your code here
         if event["code"] == "empty_name":
-            context.step(lambda _: "never runs", name="")  # ValidationError (ruling 8)
+            context.step(lambda _: "never runs", name="")  # ValidationError: empty name
         else:
             # A failed step raises StepError, itself a DurableExecutionsError.
             context.step(fail_once_and_for_all(), config=StepConfig(RetryPresets.none()))
@@ -264,7 +264,7 @@ def handler_serdes(event: dict, context: DurableContext) -> dict:
 
 @durable_execution
 def handler_serdes_caught(event: dict, context: DurableContext) -> dict:
-    """Where a ``SerDesError`` can be caught: at the ``context.step`` call site (ruling 4)."""
+    """Where a ``SerDesError`` can be caught: at the ``context.step`` call site."""
     try:
         return context.step(process_complex_data(UNSERIALIZABLE))
     except SerDesError:

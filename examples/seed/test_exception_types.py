@@ -73,7 +73,7 @@ def test_unrecoverable_snippet_runs(capsys):
     [
         # ExecutionError: the step's failure is checkpointed once, never retried.
         ("execution", "reject_order", "EXECUTION_ERROR", 1),
-        # InvocationError: bypasses the step's retry and records nothing (ruling 2).
+        # InvocationError: bypasses the step's retry, records nothing, fails the invocation.
         ("invocation", "call_unavailable_service", "INVOCATION_ERROR", 0),
     ],
 )

@@ -112,7 +112,7 @@ def test_non_deterministic_step_id_is_available_but_the_failure_is_sticky(
 
     step = result.get_step("operation_a")  # what the first invocation checkpointed
     assert capsys.readouterr().out == f"Non-deterministic step: {step.operation_id}\n"
-    # Catching it does not turn it into success (ruling 7).
+    # Catching it does not turn it into success: the failure is sticky.
     assert result.status is InvocationStatus.FAILED
     assert result.error["error_type"] == "NonDeterministicExecutionError"
     assert result.error["termination_reason"] == "NON_DETERMINISTIC_EXECUTION"

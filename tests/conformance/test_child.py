@@ -1,7 +1,8 @@
 """The child-context (3-x) conformance requirements, run on the local runner.
 
-Checks as in ``harness.verify``: status and result, the whole history strictly (ruling 13),
-the listed events at their ``EventId``s, and the ``ExpectedLogs``.
+Checks as in ``harness.verify``: status and result, the whole history strictly
+(docs/decisions.md, "Histories are compared strictly"), the listed events at their
+``EventId``s, and the ``ExpectedLogs``.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ FULL_HISTORY: dict[str, list[str]] = {
 }
 
 # The execution error's type for the FAILED requirements.
-# Ruling 1: the error keeps the inner error's class name (the ChildContextError is also a
-# ValueError), where the existing SDK would record "ChildContextError".
+# The error keeps the inner error's class name (the ChildContextError is also a ValueError),
+# where the existing SDK would record "ChildContextError" (docs/decisions.md, "A failed step
+# raises its original error").
 EXPECTED_ERROR_TYPE = {"3-4": r"^ValueError$", "3-8": r"^ValueError$"}
 
 # Results the requirements imply without stating them.

@@ -52,7 +52,8 @@ EXPECTED_RESULT: dict[str, Any] = {
 }
 
 # The execution error's type for the FAILED requirements. The requirement says the handler
-# "throws InvokeError"; as with steps (ruling 1) the error keeps the target error's class.
+# "throws InvokeError"; as a failed step does, the error keeps the target error's class
+# (docs/decisions.md, "A failed step raises its original error").
 EXPECTED_ERROR_TYPE = {"5-5": r"(^|\.)TargetFailure$"}
 
 # The target each requirement's (first) ChainedInvokeStarted names.

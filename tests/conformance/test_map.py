@@ -1,8 +1,9 @@
 """The map (9-x) conformance requirements, run on the local runner.
 
-Checks as in ``harness.verify``: status and result, the whole history strictly (ruling 13),
-the listed events at their ``EventId``s, and the logs; plus the batch checks of
-``test_parallel`` (item ids, parents, names, the outer payload against the item contexts).
+Checks as in ``harness.verify``: status and result, the whole history strictly
+(docs/decisions.md, "Histories are compared strictly"), the listed events at their
+``EventId``s, and the logs; plus the batch checks of ``test_parallel`` (item ids, parents,
+names, the outer payload against the item contexts).
 9-11 (max-concurrency 2) is compared as in 8-11: a multiset of event types, the fixed frame
 in order, each item's events in order, and never more items in flight than the limit,
 since concurrently running items may checkpoint in either order.

@@ -1,11 +1,11 @@
 """The parallel (8-x) conformance requirements, run on the local runner.
 
-Checks as in ``harness.verify``: status and result, the whole history strictly (ruling 13),
-the listed events at their ``EventId``s, and the logs. On top of that every batch's events
-are checked against sdk-api.md section 7 and 14: item ids ``blake2b(f"{outer}-{i}")``
-(index-based, whatever the completion order), ``ParentId`` the outer op, the default item
-names, and the outer ``ContextSucceeded`` payload (the batch summary) agreeing item by item
-with the item contexts in the history.
+Checks as in ``harness.verify``: status and result, the whole history strictly
+(docs/decisions.md, "Histories are compared strictly"), the listed events at their
+``EventId``s, and the logs. On top of that every batch's events are checked against sdk-api.md
+section 7 and 14: item ids ``blake2b(f"{outer}-{i}")`` (index-based, whatever the completion
+order), ``ParentId`` the outer op, the default item names, and the outer ``ContextSucceeded``
+payload (the batch summary) agreeing item by item with the item contexts in the history.
 
 Requirements with max-concurrency 1 have one possible history, compared event by event.
 8-11 (max-concurrency 2) lets two branches run at once, so the order in which their events
@@ -111,7 +111,8 @@ FULL_HISTORY: dict[str, list[str] | Interleaved] = {
 }
 
 # The execution error's type for the FAILED requirements: 8-7 rethrows the branch's own
-# error (a ChildContextError that is also a BranchError, ruling 1), 8-19 the config's.
+# error (a ChildContextError that is also a BranchError, as a failed step raises its original
+# error), 8-19 the config's.
 EXPECTED_ERROR_TYPE = {"8-7": r"(^|\.)BranchError$", "8-19": r"^ValidationError$"}
 
 # What each batch is, from its invocation text: the parallel operation's name (8-2 has
@@ -243,7 +244,7 @@ def assert_batch(
 def assert_interleaved_history(
     events: Sequence[Mapping[str, Any]], expected: Interleaved, *, kind: str
 ) -> None:
-    """Ruling 13 for a batch whose items run concurrently.
+    """The strict history comparison, for a batch whose items run concurrently.
 
     The order in which concurrently running items checkpoint may vary, so instead of one
     sequence: the full history has exactly the expected events (a multiset of types), the

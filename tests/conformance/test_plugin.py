@@ -1,10 +1,10 @@
 """The plugin (10-x) conformance requirements, run on the local runner.
 
-Checks as in ``harness.verify``: status and result, the whole history strictly (ruling 13),
-the listed events at their ``EventId``s, and the ``ExpectedLogs`` the plugins' JSON records
-must satisfy (ids bound from the history). Each requirement also checks facts on the hook
-infos themselves, as the runner recorded them (``result.hook_events``), not only through
-the plugins' logs.
+Checks as in ``harness.verify``: status and result, the whole history strictly
+(docs/decisions.md, "Histories are compared strictly"), the listed events at their
+``EventId``s, and the ``ExpectedLogs`` the plugins' JSON records must satisfy (ids bound from
+the history). Each requirement also checks facts on the hook infos themselves, as the runner
+recorded them (``result.hook_events``), not only through the plugins' logs.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The step (1-x) and wait (2-x) conformance requirements, run on the local runner.
 
 Each requirement runs its handler with its Input, then checks the execution status and
-result, the whole history strictly (ruling 13: every event in order, ``ExecutionStarted``
-first and the final ``Execution*`` event last, even where a requirement lists fewer), the
-requirement's listed events at their ``EventId``s, and its ``ExpectedLogs``.
+result, the whole history strictly (docs/decisions.md, "Histories are compared strictly":
+every event in order, ``ExecutionStarted`` first and the final ``Execution*`` event last, even
+where a requirement lists fewer), the requirement's listed events at their ``EventId``s, and
+its ``ExpectedLogs``.
 """
 
 from __future__ import annotations

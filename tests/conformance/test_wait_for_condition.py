@@ -49,7 +49,8 @@ FULL_HISTORY: dict[str, list[str]] = {
 # Virtual seconds after ExecutionStarted at which polls (by EventId) start.
 OFFSETS: dict[str, dict[int, float]] = {"6-5": {5: 2, 8: 4}, "6-11": {5: 1}}
 
-# The execution error's type for the FAILED requirements: the check's own error (ruling 1).
+# The execution error's type for the FAILED requirements: the check's own error
+# (docs/decisions.md, "A failed step raises its original error").
 EXPECTED_ERROR_TYPE = {"6-7": r"(^|\.)CheckFailure$"}
 
 

@@ -38,7 +38,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 )
 from aws_durable_execution_sdk_python.retries import RetryDecision
 
-# -- 4. end to end: a durable handler on the stubbed client ----------------------------------
+# -- end to end: a durable handler on the stubbed client ---------------------------------------
 
 LAMBDA_CONTEXT = types.SimpleNamespace(
     aws_request_id="7d3e0b2a-0000-4000-8000-000000000001",
@@ -348,7 +348,7 @@ def test_e2e_result_over_the_response_limit_is_checkpointed(aws: StubbedLambda) 
     assert handler(event(), LAMBDA_CONTEXT) == {"Status": "SUCCEEDED", "Result": ""}
 
 
-# -- 5. malformed events (ruling 17) ---------------------------------------------------------
+# -- malformed invocation events ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from aws_durable_execution_sdk_python.exceptions import (
 )
 from aws_durable_execution_sdk_python.lambda_service import LambdaClient
 
-# -- 3. error mapping (ruling 5) -------------------------------------------------------------
+# -- error mapping: which checkpoint errors are retryable --------------------------------------
 
 ERROR_CASES = [
     ("ServiceException", 500, "internal failure", True),

@@ -85,7 +85,7 @@ def test_model_checker_catches_what_botocore_does_not() -> None:
     ]
 
 
-# -- 1. one checkpoint with every kind of update, and every kind of operation back -----------
+# -- one checkpoint with every kind of update, and every kind of operation back ----------------
 
 
 def test_update_to_dict_is_the_wire_shape() -> None:
@@ -173,7 +173,7 @@ def test_botocore_rejects_zero_delays(update: OperationUpdate, field: str) -> No
     assert not caught.value.is_retryable()
 
 
-# -- 2. GetDurableExecutionState paging ------------------------------------------------------
+# -- GetDurableExecutionState paging -----------------------------------------------------------
 
 
 def test_get_execution_state_pages_with_marker_and_max_items(aws: StubbedLambda) -> None:

@@ -8,7 +8,8 @@ outcome into the invocation output:
   response limit);
 - a suspension → ``PENDING``;
 - ``InvocationError`` (not a recorded operation failure) and retryable ``CheckpointError`` →
-  raised, so Lambda fails the invocation and invokes again (ruling 2, 5);
+  raised, so Lambda fails the invocation and invokes again (docs/decisions.md, "SDK
+  exceptions inside steps keep their meaning" and "Which checkpoint errors are retryable");
 - any other exception, and any sticky failure (non-determinism, fatal checkpoint error) →
   ``FAILED`` with its ``ErrorObject``.
 """

@@ -2,7 +2,8 @@
 
 For functions fronted by API Gateway or a function URL. Both use
 :func:`~aws_durable_execution_sdk_python.exceptions.termination_reason_for`, the one place
-that maps an error to its termination reason (ruling 6).
+that maps an error to its termination reason (docs/decisions.md, "Termination reasons and
+HTTP status").
 """
 
 from __future__ import annotations

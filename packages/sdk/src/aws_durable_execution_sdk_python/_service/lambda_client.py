@@ -1,8 +1,8 @@
 """``LambdaClient``: the service client for the real Lambda API, over boto3.
 
 The only module that knows botocore. Every botocore failure becomes a ``BotoClientError``
-subclass classified by ruling 5 (5xx, throttling and a stale token retry the invocation;
-other 4xx fail the execution).
+subclass classified as in docs/decisions.md, "Which checkpoint errors are retryable": 5xx,
+throttling and a stale token retry the invocation; other 4xx fail the execution.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _as_error(kind: type[BotoClientError], operation: str, error: Exception) -> 
         # botocore refused to send it (a missing member, a wrong type, a value under the
         # model's minimum): every replay rebuilds the same request, so retrying the
         # invocation would loop. The service answers such requests with a 400, which fails
-        # the execution too (ruling 5).
+        # the execution too, like any other 4xx.
         return kind(
             f"{operation} failed: the request breaks the Lambda API model, so botocore "
             f"did not send it: {error}",

@@ -1,4 +1,7 @@
-"""Rulings 9, 10 and 11: virtual time, real-time bounds, freezegun and reproducible jitter.
+"""The runner's time: virtual time, real-time bounds, freezegun and reproducible jitter.
+
+docs/decisions.md, "Runner time: real-time bounds, virtual execution clock", "freezegun is
+opt-in" and "Seeded jitter".
 
 - Waits and retry backoffs cost no real time, yet the history shows the modelled gaps.
 - The execution's own timeout runs on the virtual clock (``durable_execution_timeout``);
@@ -48,7 +51,7 @@ def assert_ordered(result: Any) -> None:
     assert [e["EventId"] for e in result.history] == list(range(1, len(stamps) + 1))
 
 
-# -- virtual time (ruling 9) ---------------------------------------------------------------
+# -- virtual time, real-time bounds --------------------------------------------------------
 
 
 def test_one_day_wait_is_instant_but_history_shows_a_day() -> None:
@@ -219,7 +222,7 @@ def test_runner_execution_timeout_is_the_default_real_time_bound() -> None:
         assert time.monotonic() - began < 1.5
 
 
-# -- freezegun (ruling 10) -----------------------------------------------------------------
+# -- freezegun is opt-in -------------------------------------------------------------------
 
 
 def clock_handler() -> Callable[..., Any]:
@@ -257,7 +260,7 @@ def test_without_freeze_time_user_code_sees_the_real_clock() -> None:
     assert values["after"] - values["before"] < 60
 
 
-# -- jitter (ruling 11) --------------------------------------------------------------------
+# -- seeded jitter -------------------------------------------------------------------------
 
 
 def jitter_delays(seed: int | str, jitter: JitterStrategy, *, noisy: bool = False) -> list[int]:

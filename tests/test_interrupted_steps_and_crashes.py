@@ -1,4 +1,6 @@
-"""Rulings 3 and 15: crashes of the "process" and steps interrupted by them.
+"""Crashes of the "process" and steps interrupted by them.
+
+docs/decisions.md, "What a crash is" and "Interrupted at-most-once steps".
 
 A ``BaseException`` other than suspension escaping the handler (``sys.exit(1)``) is a runtime
 crash: ``InvocationCompleted`` with ``Runtime.ExitError``, then a new invocation. An
@@ -61,7 +63,7 @@ def at_most_once(retry_strategy: Any) -> StepConfig:
     return StepConfig(retry_strategy, StepSemantics.AT_MOST_ONCE_PER_RETRY)
 
 
-# -- crashes (ruling 15) -------------------------------------------------------------------
+# -- crashes -------------------------------------------------------------------------------
 
 
 def test_crash_is_recorded_as_runtime_exit_error_and_invoked_again() -> None:
@@ -100,7 +102,7 @@ def test_crash_on_every_invocation_fails_with_unhandled_error() -> None:
     assert result.error["termination_reason"] == "UNHANDLED_ERROR"
 
 
-# -- AT_MOST_ONCE_PER_RETRY (ruling 3) -----------------------------------------------------
+# -- interrupted AT_MOST_ONCE_PER_RETRY steps ----------------------------------------------
 
 
 def test_interrupted_at_most_once_step_without_retry_fails_the_execution() -> None:
@@ -246,7 +248,7 @@ def test_interruption_goes_through_the_retry_strategy_filters(
         assert runs == [1]
 
 
-# -- AT_LEAST_ONCE_PER_RETRY (ruling 3) ----------------------------------------------------
+# -- interrupted AT_LEAST_ONCE_PER_RETRY steps ---------------------------------------------
 
 
 def test_interrupted_at_least_once_step_simply_runs_again() -> None:

@@ -1,4 +1,6 @@
-"""Ruling 6: one public function maps an error (instance or ``ErrorType`` name) to its reason.
+"""One public function maps an error (instance or ``ErrorType`` name) to its termination reason.
+
+docs/decisions.md, "Termination reasons and HTTP status".
 
 ``termination_reason_for`` covers all eight reasons of the seed; unknown user errors are
 ``UNHANDLED_ERROR``. The runner uses it for ``result.error["termination_reason"]``.

@@ -1,12 +1,16 @@
-"""Rulings 4, 8, 14 and 17, and bad input: mistakes are reported early, clearly and never hang.
+"""Bad input: mistakes are reported early, clearly and never hang.
 
 - Names: ``name=None`` is unnamed, ``name=""`` raises ``ValidationError`` before anything is
-  checkpointed or any id consumed (ruling 8).
+  checkpointed or any id consumed (docs/decisions.md, "Names: None is unnamed, empty is
+  invalid").
 - Bad arguments to ``wait``, ``Duration``, ``RetryStrategyConfig``, ``StepConfig`` and ``step``
   raise ``ValidationError``.
-- A malformed invocation event raises ``ValidationError`` naming the missing field (ruling 17).
-- An unserialisable step result raises ``SerDesError`` at the call site (ruling 4).
-- A payload over the service limit fails the execution with ``CheckpointError`` (ruling 14).
+- A malformed invocation event raises ``ValidationError`` naming the missing field
+  (docs/decisions.md, "Malformed invocation events").
+- An unserialisable step result raises ``SerDesError`` at the call site (docs/decisions.md,
+  "Serialisation errors surface at the call site").
+- A payload over the service limit fails the execution with ``CheckpointError``
+  (docs/decisions.md, "Service limits").
 - A handler returning a non-JSON value fails the execution.
 """
 
@@ -69,7 +73,7 @@ def rejected_then_first_op(call: Callable[[Any], Any]) -> Any:
     return result
 
 
-# -- names (ruling 8) ----------------------------------------------------------------------
+# -- names ---------------------------------------------------------------------------------
 
 
 def test_empty_step_name_raises_before_anything_is_checkpointed() -> None:
@@ -250,7 +254,7 @@ def test_bad_step_arguments_are_rejected_without_consuming_an_id(
     rejected_then_first_op(call)
 
 
-# -- malformed invocation events (ruling 17) -----------------------------------------------
+# -- malformed invocation events -----------------------------------------------------------
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/n/id"
 
@@ -306,7 +310,7 @@ def test_malformed_initial_execution_state_raises_validation_error(state: Any) -
         never_runs(event, None)
 
 
-# -- serialisation (ruling 4) --------------------------------------------------------------
+# -- serialisation errors ------------------------------------------------------------------
 
 
 def test_unserialisable_step_result_fails_with_serialization_error() -> None:
@@ -356,7 +360,7 @@ def test_serdes_error_is_raised_at_the_call_site_and_catchable() -> None:
     assert runs == [1]  # not retried
 
 
-# -- limits (ruling 14) --------------------------------------------------------------------
+# -- service limits ------------------------------------------------------------------------
 
 
 def payload_step(size: int) -> Callable[..., Any]:

@@ -1,4 +1,7 @@
-"""Ruling 2: SDK exceptions raised inside a step keep their meaning.
+"""SDK exceptions raised inside a step keep their meaning.
+
+docs/decisions.md, "SDK exceptions inside steps keep their meaning" and "Exhausted invocation
+retries".
 
 ``ExecutionError`` is permanent: never retried, it fails the execution (``EXECUTION_ERROR``).
 ``InvocationError`` bypasses the retry strategy and fails the invocation, not the execution:

@@ -1,4 +1,6 @@
-"""Ruling 7: the SDK checks type, subtype and name at each id on replay; the failure is sticky.
+"""On replay the SDK checks type, subtype and name at each id; a mismatch is sticky.
+
+docs/decisions.md, "Non-determinism is sticky".
 
 Each handler takes a different path on its second invocation than on its first (a flag in
 the test flips after the first invocation), at a position that was checkpointed. The
