@@ -147,7 +147,8 @@ def test_cited_decisions_exist() -> None:
         for line in (ROOT / "docs/decisions.md").read_text().splitlines()
         if line.startswith("#")
     }
-    cited = re.compile(r'decisions\.md[,:]? "([^"]+)"')
+    # The heading may start on the next line, after a comment's "#".
+    cited = re.compile(r'decisions\.md[,:]?\s+(?:#\s*)?"([^"]+)"')
     missing = [
         f"{path.relative_to(ROOT)}: {title}"
         for path in _python_files()
