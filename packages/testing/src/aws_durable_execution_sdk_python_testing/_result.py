@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from aws_durable_execution_sdk_python_testing._views import (
     build_operations,
     decode_payload,
 )
+from aws_durable_execution_sdk_python_testing.history import history_to_json, save_history
 from aws_durable_execution_sdk_python_testing.hooks import HookEvent
 
 __all__ = ["DurableFunctionTestResult", "ExecutionErrorDetails"]
@@ -139,6 +141,15 @@ class DurableFunctionTestResult(OperationLookup):
             end_timestamp=record.end,
             hook_events=list(record.hook_events),
         )
+
+    def history_json(self, indent: int | None = 2) -> str:
+        """The history as JSON in the ``GetDurableExecutionHistory`` shape
+        (``{"Events": [...]}``, timestamps ISO 8601 UTC), for ``runner.replay``."""
+        return history_to_json(self.history, indent=indent)
+
+    def save_history(self, path: str | os.PathLike[str]) -> None:
+        """Save the history as a JSON fixture (``history_json()``) for ``runner.replay``."""
+        save_history(self.history, path)
 
     def format_timeline(self) -> str:
         """A readable timeline of the history, in virtual time from the start."""

@@ -41,6 +41,7 @@ from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClie
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._describe import describe_execution
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
+from aws_durable_execution_sdk_python_testing._replay import assert_replays, replay
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
 from aws_durable_execution_sdk_python_testing._service.errors import (
     ServiceApiError,
@@ -60,6 +61,7 @@ from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsTestError,
     StuckExecutionError,
 )
+from aws_durable_execution_sdk_python_testing.history import HistorySource, ReplayReport
 from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
 __all__ = ["DurableFunctionTestRunner", "normalize_input"]
@@ -321,6 +323,26 @@ class DurableFunctionTestRunner:
         """``StopDurableExecution``: the execution ends STOPPED."""
         self._record(execution_arn)
         self._call(self.service.stop, execution_arn, error)
+
+    # -- saved histories -----------------------------------------------------------------
+
+    def replay(self, history: HistorySource) -> ReplayReport:
+        """Run this runner's handler against a saved history; report the first divergence.
+
+        ``history`` is a file saved with ``result.save_history(path)``, a
+        ``GetDurableExecutionHistory`` response from the real service (or a list of its
+        pages), or ``result.history``. See ``_replay`` for what is compared.
+
+        Raises:
+            InvalidHistoryError: ``history`` is not a durable-execution history.
+        """
+        return replay(self.handler, history, function_name=self.function_name, seed=self.seed)
+
+    def assert_replays(self, history: HistorySource) -> ReplayReport:
+        """``replay(history)``, raising ``AssertionError`` with the divergence if any."""
+        return assert_replays(
+            self.handler, history, function_name=self.function_name, seed=self.seed
+        )
 
     # -- callbacks from the test ---------------------------------------------------------
 
