@@ -8,7 +8,6 @@ callback is created, or sent by the test itself (``start``/``run_async`` then
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -57,7 +56,6 @@ def step_names(result) -> list[str]:
 @pytest.mark.durable_execution(handler=handler, lambda_function_name="human_approval")
 def test_approved_two_hours_later_with_heartbeats(durable_runner, outbox):
     answer = json.dumps({"approver": "maria", "comment": "receipts ok"})
-    started = time.perf_counter()
     with durable_runner:
         result = durable_runner.run(
             input=EXPENSE,
@@ -70,7 +68,6 @@ def test_approved_two_hours_later_with_heartbeats(durable_runner, outbox):
                 ]
             },
         )
-    elapsed = time.perf_counter() - started
 
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.result == {
@@ -81,11 +78,11 @@ def test_approved_two_hours_later_with_heartbeats(durable_runner, outbox):
         "comment": "receipts ok",
         "payout": "payout-req-e-7",
     }
-    # Two hours between the callback's creation and its answer, on the virtual clock...
+    # Two hours between the callback's creation and its answer, on the virtual clock (the
+    # run's real-time bound, timeout=10, would stop a runner that really waited).
     assert seconds_between(result, "CallbackStarted", "CallbackSucceeded") == pytest.approx(
         2 * HOUR, abs=1
     )
-    assert elapsed < 2  # ...and a blink on the real one.
     callback = result.get_callback("approval create callback id")
     assert callback.raw_result == answer
     assert outbox == [
@@ -194,11 +191,9 @@ def answer_imperatively(runner, arn: str, outbox: list[dict]):
 @pytest.mark.durable_execution(handler=handler, lambda_function_name="human_approval")
 def test_approved_by_the_test_itself(durable_runner, outbox):
     """``start`` creates the execution; ``wait_for_callback`` runs it up to the callback."""
-    started = time.perf_counter()
     with durable_runner:
         arn = durable_runner.start(input=EXPENSE)
         result = answer_imperatively(durable_runner, arn, outbox)
-    elapsed = time.perf_counter() - started
 
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.result["status"] == "approved"
@@ -206,7 +201,6 @@ def test_approved_by_the_test_itself(durable_runner, outbox):
     # A reply sent by the test lands at the current virtual time: the clock did not move
     # while the test held control. (For a reply hours later, declare it with a delay.)
     assert seconds_between(result, "CallbackStarted", "CallbackSucceeded") < 1
-    assert elapsed < 2
 
 
 @pytest.mark.durable_execution(handler=handler, lambda_function_name="human_approval")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from runner_support import events
 
@@ -107,12 +105,10 @@ def test_registering_something_not_callable_is_a_test_error():
 
 
 def test_invoke_of_an_unregistered_name_fails_the_operation_with_a_fix():
-    started = time.perf_counter()
     with DurableFunctionTestRunner(caller) as runner:
         runner.register_durable_function("payments", echo_target)
         result = runner.run(input={"target": "paymnets"})
 
-    assert time.perf_counter() - started < 1
     assert result.result["error_type"] == "ResourceNotFoundException"
     message = result.result["message"]
     assert "paymnets" in message
