@@ -222,3 +222,60 @@ def test_assert_replays_raises_an_assertion_error_naming_the_operation() -> None
         runner.assert_replays(history)
     with DurableFunctionTestRunner(steps("a", "b")) as runner:
         assert runner.assert_replays(history).ok
+
+
+def test_a_child_context_too_big_to_checkpoint_replays_its_children() -> None:
+    """A child result over the checkpoint limit is stored empty and rebuilt by re-running
+    the body on replay (from its checkpointed steps): the history must replay that way too."""
+
+    @durable_execution
+    def handler(event: Any, context: DurableContext) -> int:
+        def body(ctx: DurableContext) -> str:
+            first = ctx.step(lambda _: "x" * 200_000, name="first half")
+            return first + ctx.step(lambda _: "y" * 200_000, name="second half")
+
+        return len(context.run_in_child_context(body, name="big"))
+
+    history = record(handler)
+    assert any(
+        e["EventType"] == "ContextSucceeded"
+        and e["ContextSucceededDetails"]["Result"]["Payload"] == ""
+        for e in history
+    )
+    report = replay(handler, history)
+    assert report.ok, str(report)
+    assert report.operations_replayed == 3
+
+
+def test_map_invoke_and_wait_for_callback_replay_ok() -> None:
+    @durable_execution
+    def target(event: Any, context: DurableContext) -> dict[str, Any]:
+        return {"got": event}
+
+    @durable_execution
+    def handler(event: Any, context: DurableContext) -> list[Any]:
+        doubled = context.map(
+            [1, 2, 3], lambda ctx, item, i, items: ctx.step(lambda _: item * 2, name="double")
+        )
+        answer = context.invoke("target-fn", {"a": 1}, name="call")
+        approval = context.wait_for_callback(lambda callback_id, ctx: None, name="approve")
+        return [doubled.get_results(), answer, approval]
+
+    with DurableFunctionTestRunner(handler) as runner:
+        runner.register_durable_function("target-fn", target)
+        result = runner.run(input=None, timeout=10, callbacks={"approve": "yes"})
+        assert result.result == [[2, 4, 6], {"got": {"a": 1}}, "yes"]
+        report = runner.replay(result.history)
+    assert report.ok, str(report)
+
+
+def test_a_history_of_another_function_says_so() -> None:
+    from examples.order_processing.workflow import handler as order_handler
+
+    with DurableFunctionTestRunner(order_handler) as runner:
+        history = runner.run(input={"order_id": "o-1", "items": 1}, timeout=10).history
+    report = replay(steps("a", "b"), history)
+    assert report.divergence is not None
+    assert report.divergence.kind is DivergenceKind.MISMATCH
+    assert "'validate_order'" in report.divergence.expected
+    assert "the first operation differs: is this a history of another function?" in str(report)

@@ -14,7 +14,6 @@ found too. A completed execution must end the same way: same result, or same err
 from __future__ import annotations
 
 import ast
-import datetime
 import json
 import random
 import re
@@ -30,27 +29,20 @@ from aws_durable_execution_sdk_python.execution import (
     DurableExecutionInvocationOutput,
 )
 from aws_durable_execution_sdk_python.lambda_service import (
-    CallbackDetails,
-    ChainedInvokeDetails,
     CheckpointOutput,
-    ContextDetails,
     ErrorObject,
-    ExecutionDetails,
     InitialExecutionState,
     InvocationStatus,
     Operation,
     OperationAction,
-    OperationStatus,
-    OperationSubType,
     OperationType,
     OperationUpdate,
     StateOutput,
-    StepDetails,
-    WaitDetails,
 )
 from aws_durable_execution_sdk_python.plugin import DurableInstrumentationPlugin, instrument
 from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._invocation import LambdaContext
+from aws_durable_execution_sdk_python_testing._recorded import operations_from_history, payload_of
 from aws_durable_execution_sdk_python_testing.history import (
     Divergence,
     DivergenceKind,
@@ -61,147 +53,10 @@ from aws_durable_execution_sdk_python_testing.history import (
     load_history,
 )
 
-__all__ = ["assert_replays", "operations_from_history", "replay", "replay_history"]
+__all__ = ["assert_replays", "replay", "replay_history"]
 
-_PREFIXES = (
-    ("ChainedInvoke", OperationType.CHAINED_INVOKE),
-    ("Execution", OperationType.EXECUTION),
-    ("Context", OperationType.CONTEXT),
-    ("Callback", OperationType.CALLBACK),
-    ("Step", OperationType.STEP),
-    ("Wait", OperationType.WAIT),
-)
-_STATUS = {
-    "Started": OperationStatus.STARTED,
-    "Succeeded": OperationStatus.SUCCEEDED,
-    "Failed": OperationStatus.FAILED,
-    "TimedOut": OperationStatus.TIMED_OUT,
-    "Stopped": OperationStatus.STOPPED,
-    "Cancelled": OperationStatus.CANCELLED,
-}
 _RAN = re.compile(r"(?P<type>[A-Z_]+)/(?P<sub>\w+)(?: named (?P<name>'.*')| \(unnamed\))")
 _NDEE = re.compile(r"at operation (?P<id>\S+): .*this replay ran (?P<found>.+?)\. Code outside")
-
-
-# -- rebuilding the checkpointed operations ---------------------------------------------------
-
-
-@attrs.define
-class _Draft:
-    """One operation, folded from its events in order."""
-
-    operation_id: str
-    operation_type: OperationType
-    status: OperationStatus
-    parent_id: str | None
-    name: str | None
-    sub_type: OperationSubType | None
-    start: datetime.datetime | None
-    end: datetime.datetime | None = None
-    result: str | None = None
-    error: ErrorObject | None = None
-    attempt: int = 0
-    next_attempt: datetime.datetime | None = None
-    scheduled_end: datetime.datetime | None = None
-    callback_id: str = ""
-    input_payload: str | None = None
-
-    def operation(self) -> Operation:
-        kind = self.operation_type
-        details: dict[str, Any] = {}
-        if kind is OperationType.EXECUTION:
-            details["execution_details"] = ExecutionDetails(self.input_payload)
-        elif kind is OperationType.STEP:
-            details["step_details"] = StepDetails(
-                self.attempt, self.next_attempt, self.result, self.error
-            )
-        elif kind is OperationType.WAIT:
-            details["wait_details"] = WaitDetails(self.scheduled_end)
-        elif kind is OperationType.CALLBACK:
-            details["callback_details"] = CallbackDetails(self.callback_id, self.result, self.error)
-        elif kind is OperationType.CHAINED_INVOKE:
-            details["chained_invoke_details"] = ChainedInvokeDetails(self.result, self.error)
-        else:
-            details["context_details"] = ContextDetails(False, self.result, self.error)
-        return Operation(
-            operation_id=self.operation_id,
-            operation_type=kind,
-            status=self.status,
-            parent_id=self.parent_id,
-            name=self.name,
-            start_timestamp=self.start,
-            end_timestamp=self.end,
-            sub_type=self.sub_type,
-            **details,
-        )
-
-
-def _kind(event_type: str) -> tuple[OperationType, str] | None:
-    for prefix, kind in _PREFIXES:
-        if event_type.startswith(prefix):
-            return kind, event_type[len(prefix) :]
-    return None
-
-
-def operations_from_history(history: ExecutionHistory) -> list[Operation]:
-    """The operations as the service held them after the last event, in first-seen order."""
-    drafts: dict[str, _Draft] = {}
-    for event in history.events:
-        found = _kind(event["EventType"])
-        if found is None or found[1] not in _STATUS:
-            continue  # InvocationCompleted, ExecutionPaused/Resumed: no operation changes
-        kind, suffix = found
-        when = event["EventTimestamp"]
-        details = event.get(f"{event['EventType']}Details") or {}
-        draft = drafts.get(event["Id"])
-        if draft is None:
-            sub_type = event.get("SubType")
-            draft = drafts[event["Id"]] = _Draft(
-                event["Id"],
-                kind,
-                OperationStatus.STARTED,
-                event.get("ParentId"),
-                event.get("Name"),
-                OperationSubType(sub_type) if sub_type else None,
-                when,
-            )
-        if kind is OperationType.EXECUTION:
-            # The execution stays STARTED: a replay invokes it as the service did, and its
-            # recorded end is what the replay's outcome is compared with.
-            if suffix == "Started":
-                draft.input_payload = _payload(details.get("Input"))
-            continue
-        _fold(draft, suffix, details, when)
-    return [draft.operation() for draft in drafts.values()]
-
-
-def _fold(draft: _Draft, suffix: str, details: Mapping[str, Any], when: Any) -> None:
-    draft.status = _STATUS[suffix]
-    retry = details.get("RetryDetails") or {}
-    if "CurrentAttempt" in retry:
-        draft.attempt = int(retry["CurrentAttempt"])
-    if suffix == "Started":
-        draft.end = None
-        draft.next_attempt = None
-        draft.scheduled_end = details.get("ScheduledEndTimestamp") or draft.scheduled_end
-        draft.callback_id = details.get("CallbackId") or draft.callback_id
-        return
-    draft.end = when
-    if "Result" in details:
-        draft.result = _payload(details["Result"])
-    if isinstance(details.get("Error"), Mapping):
-        payload = details["Error"].get("Payload")
-        draft.error = ErrorObject.from_dict(payload) if isinstance(payload, dict) else None
-    delay = retry.get("NextAttemptDelaySeconds")
-    if suffix == "Failed" and draft.operation_type is OperationType.STEP and delay is not None:
-        # A failed attempt with a retry scheduled: the step waits for its next attempt.
-        draft.status = OperationStatus.PENDING
-        draft.end = None
-        draft.next_attempt = when + datetime.timedelta(seconds=float(delay))
-
-
-def _payload(data: Any) -> str | None:
-    return data.get("Payload") if isinstance(data, Mapping) else None
 
 
 def _shape(op: Operation | OperationUpdate) -> OperationShape:
@@ -366,6 +221,10 @@ def replay_history(
     divergence = guard.divergence
     if divergence is None and not guard.stopped:
         divergence = _judge_end(history, recorded, seen, output, guard)
+    first = next(iter(recorded), None)
+    if divergence is not None and first is not None and divergence.operation_id == first:
+        hint = "the first operation differs: is this a history of another function?"
+        divergence = attrs.evolve(divergence, hint=hint)
     return ReplayReport(divergence, count, history.is_complete)
 
 
@@ -403,7 +262,7 @@ def _judge_end(
         return None  # running, timed out or stopped: there is no recorded outcome to match
     details = final.get(f"{final['EventType']}Details") or {}
     if final["EventType"] == "ExecutionSucceeded":
-        want = _payload(details.get("Result"))
+        want = payload_of(details.get("Result"))
         got = guard.execution_result if guard.execution_result is not None else output.result
         if output.status is InvocationStatus.SUCCEEDED and _same_json(want, got):
             return None

@@ -307,10 +307,12 @@ class Divergence:
     operation_id: str | None
     expected: str
     found: str
+    hint: str = ""
 
     def __str__(self) -> str:
         where = f" (operation {self.operation_id})" if self.operation_id else ""
-        return f"{self.kind.value}{where}: expected {self.expected}, found {self.found}"
+        text = f"{self.kind.value}{where}: expected {self.expected}, found {self.found}"
+        return f"{text} ({self.hint})" if self.hint else text
 
 
 @attrs.frozen
