@@ -32,6 +32,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
 )
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
+from aws_durable_execution_sdk_python_testing._subprocess.sandbox import OutcomeKind, Sandbox
 
 __all__ = ["Function", "LambdaContext", "invoke"]
 
@@ -73,14 +74,35 @@ def invoke(
     function: Function,
     environment: Callable[[], AbstractContextManager[Any]],
     invocation_retries: int,
+    sandbox: Sandbox | None = None,
 ) -> None:
-    """Invoke ``function`` once for ``record`` and apply the outcome."""
+    """Invoke ``function`` once for ``record`` and apply the outcome.
+
+    With a ``sandbox`` a durable handler runs in a forked child process, which can also
+    crash for real or be killed at the function timeout; plain handlers stay in-process.
+    """
     invocation = service.begin_invocation(record.arn)
     request_id = str(uuid.uuid4())
     context = LambdaContext(
         record.arn.split("/durable-execution/", 1)[0], record.function_name, request_id
     )
     started = service.clock.now_datetime()
+    if sandbox is not None and function.durable:
+        event = DurableExecutionInvocationInputWithClient(
+            invocation.durable_execution_arn,
+            invocation.checkpoint_token,
+            invocation.initial_execution_state,
+            updated_operation_ids=invocation.updated_operation_ids,
+        )
+        outcome = sandbox.invoke(function.handler, event, context, client, started)
+        if outcome.kind is OutcomeKind.RETURNED and outcome.output is not None:
+            service.end_invocation(record.arn, started, request_id)
+            output = DurableExecutionInvocationOutput.from_dict(outcome.output)
+            _apply(service, record, output, invocation_retries)
+        else:
+            error = outcome.error or ErrorObject("the sandbox returned no output")
+            _failed(service, record, started, request_id, error, invocation_retries)
+        return
     try:
         with environment():
             if function.durable:

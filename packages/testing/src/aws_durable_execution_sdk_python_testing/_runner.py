@@ -43,6 +43,7 @@ from aws_durable_execution_sdk_python_testing._describe import describe_executio
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._replay import assert_replays, replay
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
+from aws_durable_execution_sdk_python_testing._run_bound import overran
 from aws_durable_execution_sdk_python_testing._service.errors import (
     ServiceApiError,
 )
@@ -51,6 +52,12 @@ from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
     InMemoryDurableService,
 )
+from aws_durable_execution_sdk_python_testing._subprocess.sandbox import (
+    InvocationMode,
+    RunDeadlineExceeded,
+    Sandbox,
+)
+from aws_durable_execution_sdk_python_testing._subprocess.target import target_of
 from aws_durable_execution_sdk_python_testing.callbacks import (
     ActionSpec,
     CreatedCallback,
@@ -85,9 +92,17 @@ class DurableFunctionTestRunner:
         record_hooks: record what plugins see (``result.hook_events``); by default only
             when the handler has plugins.
 
-    ``poll_interval``, ``max_invocation_page_bytes``, ``invocation_timeout``, ``store`` and
-    ``skip_time`` are accepted for tests written for the existing runner: nothing polls,
-    time is always virtual, and the store is in memory.
+        invocation_mode: ``"in-process"`` (the default, fast) or ``"subprocess"``: each
+            invocation runs in a forked child process that reaches the in-memory service
+            over a socket, so ``os._exit``, a signal or a segfault is a real crash of the
+            Lambda runtime (``Runtime.ExitError``) and ``invocation_timeout`` kills the
+            child (``Sandbox.Timedout``). The handler must be importable by module path.
+        invocation_timeout: the Lambda function timeout in real seconds, enforced in
+            subprocess mode only; in-process mode cannot interrupt user code.
+
+    ``poll_interval``, ``max_invocation_page_bytes``, ``store`` and ``skip_time`` are
+    accepted for tests written for the existing runner: nothing polls, time is always
+    virtual, and the store is in memory.
 
     ``mode`` is ``RunnerMode.LOCAL`` (equal to ``"local"``), as tests written for the
     existing library check.
@@ -112,8 +127,15 @@ class DurableFunctionTestRunner:
         limits: Limits | None = None,
         function_name: str = "test-function",
         record_hooks: bool | None = None,
+        invocation_mode: str = InvocationMode.IN_PROCESS,
     ) -> None:
         require_durable_handler(handler)
+        self.invocation_mode = InvocationMode.parse(invocation_mode)
+        self._sandbox: Sandbox | None = None
+        if self.invocation_mode is InvocationMode.SUBPROCESS:
+            target_of(handler)  # a handler no other process can import fails here, at once
+            timeout = check_seconds("invocation_timeout", invocation_timeout)
+            self._sandbox = Sandbox(timeout, freeze_time)
         self.handler = handler
         self.poll_interval = poll_interval  # accepted for compatibility; nothing polls
         self.execution_timeout = execution_timeout
@@ -149,6 +171,8 @@ class DurableFunctionTestRunner:
         self.close()
 
     def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.stop()
         if self._freezer is not None:
             self._freezer.stop()
             self._freezer = self._frozen = None
@@ -159,6 +183,8 @@ class DurableFunctionTestRunner:
     def register_durable_function(self, function_name: str, handler: Callable[..., Any]) -> None:
         """Make ``context.invoke(function_name, ...)`` run ``handler`` as its own execution."""
         require_durable_handler(handler, f"the durable function {function_name!r}")
+        if self._sandbox is not None:
+            target_of(handler)
         self._register(function_name, Function(handler, durable=True))
 
     def register_function(self, function_name: str, func: Callable[[Any, Any], Any]) -> None:
@@ -430,21 +456,28 @@ class DurableFunctionTestRunner:
         record = self._record(arn)
         limit = self.execution_timeout if timeout is None else timeout
         deadline = VirtualClock.real_monotonic() + limit
+        if self._sandbox is not None:
+            self._sandbox.run_deadline = deadline
         try:
             while not record.is_terminal and not (until is not None and until()):
                 if VirtualClock.real_monotonic() > deadline:
-                    raise TimeoutError(
-                        f"execution {arn} did not complete within {limit} real seconds"
-                    )
+                    raise TimeoutError(overran(record, limit, killed=False))
                 ready = self.service.next_ready()
                 if ready is not None:
-                    self._invoke(ready)
+                    try:
+                        self._invoke(ready)
+                    except RunDeadlineExceeded:
+                        raise TimeoutError(overran(ready, limit, killed=True)) from None
                 elif (
                     pause_for_callbacks and self._desk.awaits_test(record)
                 ) or not self.service.fire_next_timers():
                     return
         finally:
             self._desk.drop_orphaned()
+            if self._sandbox is not None:
+                # No process outlives the call that needed it.
+                self._sandbox.stop()
+                self._sandbox.run_deadline = None
 
     def advance_time(self, seconds: float) -> None:
         """Move the virtual clock forward, firing (and invoking for) whatever falls due.
@@ -463,6 +496,8 @@ class DurableFunctionTestRunner:
                 break
         self.clock.advance_to(target)
         self._desk.drop_orphaned()
+        if self._sandbox is not None:
+            self._sandbox.stop()
 
     def _invoke(self, record: ExecutionRecord) -> None:
         function = self._function_of[record.arn]
@@ -478,6 +513,7 @@ class DurableFunctionTestRunner:
                 self._function_of[record.arn],
                 self._time_for_user_code,
                 self.invocation_retries,
+                self._sandbox,
             )
 
     @contextlib.contextmanager

@@ -10,8 +10,9 @@ Registered through the ``pytest11`` entry point, so no conftest is needed::
 
 Marker keywords: ``handler`` (required), ``lambda_function_name``, and any keyword of
 ``DurableFunctionTestRunner`` (``freeze_time``, ``seed``, ``invocation_retries``,
-``durable_execution_timeout``, ``limits``...). ``skip_time`` is accepted; time is always
-virtual here. The fixture is a ``DurableFunctionTestRunner`` whose ``mode`` is ``"local"``.
+``durable_execution_timeout``, ``limits``, ``invocation_mode="subprocess"`` with
+``invocation_timeout``...). ``skip_time`` is accepted; time is always virtual here. The
+fixture is a ``DurableFunctionTestRunner`` whose ``mode`` is ``"local"``.
 """
 
 from __future__ import annotations
