@@ -154,3 +154,45 @@ def test_runner_replay_refuses_bad_inputs_before_invoking(tmp_path: Path) -> Non
         with pytest.raises(InvalidHistoryError, match="no 'Events' member"):
             runner.assert_replays({"executionArn": "x"})
     assert calls == []
+
+
+def test_execution_events_without_an_id_still_replay(runner_and_arn: Any) -> None:
+    """The service model makes ``Id`` optional; only operations need one to be replayed."""
+    events = [
+        {k: v for k, v in e.items() if k != "Id"} if e["EventType"].startswith("Execution") else e
+        for e in _events(runner_and_arn)
+    ]
+    with DurableFunctionTestRunner(handler) as runner:
+        report = runner.replay({"Events": events})
+    assert report.ok, str(report)
+
+
+def test_saved_files_and_responses_are_valid_botocore_responses(runner_and_arn: Any) -> None:
+    """The saved shape is botocore's: a stubbed boto3 client validates each form against
+    the service model (member names, types) and hands it back; each then replays."""
+    boto3 = pytest.importorskip("boto3")
+    from botocore.stub import Stubber
+
+    runner, result = runner_and_arn
+    client = boto3.client(
+        "lambda",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    forms = {
+        "saved file (ISO 8601 text)": json.loads(result.history_json()),
+        "response (datetimes)": runner.get_execution_history(result.execution_arn, True),
+    }
+    for label, form in forms.items():
+        with Stubber(client) as stub:
+            stub.add_response(
+                "get_durable_execution_history",
+                form,
+                {"DurableExecutionArn": result.execution_arn, "IncludeExecutionData": True},
+            )
+            fetched = client.get_durable_execution_history(
+                DurableExecutionArn=result.execution_arn, IncludeExecutionData=True
+            )
+        with DurableFunctionTestRunner(handler) as replayer:
+            assert replayer.replay(fetched).ok, label

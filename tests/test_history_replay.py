@@ -279,3 +279,10 @@ def test_a_history_of_another_function_says_so() -> None:
     assert report.divergence.kind is DivergenceKind.MISMATCH
     assert "'validate_order'" in report.divergence.expected
     assert "the first operation differs: is this a history of another function?" in str(report)
+
+
+def test_a_result_itself_can_be_replayed() -> None:
+    handler = steps("a")
+    with DurableFunctionTestRunner(handler) as runner:
+        result = runner.run(input=None, timeout=10)
+        assert runner.replay(result).ok

@@ -31,6 +31,7 @@ from aws_durable_execution_sdk_python_testing.history import ExecutionHistory
 
 __all__ = ["operations_from_history", "payload_of"]
 
+_EXECUTION_ID = "execution"
 _PREFIXES = (
     ("ChainedInvoke", OperationType.CHAINED_INVOKE),
     ("Execution", OperationType.EXECUTION),
@@ -119,11 +120,12 @@ def operations_from_history(history: ExecutionHistory) -> list[Operation]:
         kind, suffix = found
         when = event["EventTimestamp"]
         details = event.get(f"{event['EventType']}Details") or {}
-        draft = drafts.get(event["Id"])
+        op_id = event.get("Id") or _EXECUTION_ID  # only the execution's events may lack it
+        draft = drafts.get(op_id)
         if draft is None:
             sub_type = event.get("SubType")
-            draft = drafts[event["Id"]] = _Draft(
-                event["Id"],
+            draft = drafts[op_id] = _Draft(
+                op_id,
                 kind,
                 OperationStatus.STARTED,
                 event.get("ParentId"),

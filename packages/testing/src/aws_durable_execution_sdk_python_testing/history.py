@@ -18,7 +18,7 @@ import enum
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -30,6 +30,7 @@ __all__ = [
     "Divergence",
     "DivergenceKind",
     "ExecutionHistory",
+    "HasHistory",
     "HistorySource",
     "InvalidHistoryError",
     "OperationShape",
@@ -74,6 +75,9 @@ _TERMINAL_EXECUTION_EVENTS = frozenset(
     {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionStopped"}
 )
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
+# Events of these operations need their ``Id`` to be replayed; the execution's and the
+# invocations' events do not (``Id`` is optional in the service model).
+_OPERATION_PREFIXES = ("Step", "Wait", "Context", "Callback", "ChainedInvoke")
 
 
 class InvalidHistoryError(DurableFunctionsTestError, ValidationError):
@@ -125,15 +129,29 @@ def _jsonable(value: Any) -> Any:
 
 # -- loading ---------------------------------------------------------------------------------
 
+
+class HasHistory(Protocol):
+    """What carries its events as ``history`` (``DurableFunctionTestResult``)."""
+
+    @property
+    def history(self) -> list[dict[str, Any]]: ...
+
+
+#: A saved file's path, a response (or its pages), events, or a result.
 HistorySource = (
-    str | os.PathLike[str] | Mapping[str, Any] | Sequence[Mapping[str, Any]] | ExecutionHistory
+    str
+    | os.PathLike[str]
+    | Mapping[str, Any]
+    | Sequence[Mapping[str, Any]]
+    | ExecutionHistory
+    | HasHistory
 )
 
 
 def load_history(source: HistorySource) -> ExecutionHistory:
     """Read a history: a path to a saved file, a ``GetDurableExecutionHistory`` response
-    (boto3's, with datetimes), a list of such pages in order, or a list of events
-    (``result.history``).
+    (boto3's, with datetimes), a list of such pages in order, a list of events
+    (``result.history``) or a runner's result itself.
 
     Raises:
         InvalidHistoryError: the file cannot be read or parsed, it is no durable-execution
@@ -142,6 +160,9 @@ def load_history(source: HistorySource) -> ExecutionHistory:
     """
     if isinstance(source, ExecutionHistory):
         return source
+    recorded = getattr(source, "history", None)
+    if isinstance(recorded, list):  # a DurableFunctionTestResult
+        source = recorded
     if isinstance(source, str | os.PathLike):
         source = _read(source)
     events = _events_of(source)
@@ -234,7 +255,7 @@ def _check_event(index: int, event: Any) -> dict[str, Any]:
             }
     except (TypeError, ValueError) as error:
         raise InvalidHistoryError(f"{where} ({event_type}): {error}") from None
-    if event_type != "InvocationCompleted" and not isinstance(event.get("Id"), str):
+    if event_type.startswith(_OPERATION_PREFIXES) and not isinstance(event.get("Id"), str):
         raise InvalidHistoryError(f"{where} ({event_type}) has no operation 'Id'")
     return copy
 
