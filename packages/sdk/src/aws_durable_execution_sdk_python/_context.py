@@ -68,6 +68,7 @@ from aws_durable_execution_sdk_python.identifier import (
 )
 from aws_durable_execution_sdk_python.logger import Logger, LoggerInterface
 from aws_durable_execution_sdk_python.types import (
+    ExecutionContext,
     StepContext,
     WaitForCallbackContext,
     WaitForConditionCheckContext,
@@ -92,9 +93,12 @@ class DurableContext:
         *,
         id_prefix: str | None = None,
         stop: threading.Event | None = None,
+        execution_context: ExecutionContext | None = None,
     ) -> None:
         self.state = state
         self.lambda_context = lambda_context
+        # Built once by the root context and handed down, so every context shares it.
+        self.execution_context = execution_context or ExecutionContext(state.durable_execution_arn)
         self._parent_id = parent_id
         # Ids are prefixed with the owning operation's id; for a FLAT map item that is the
         # item's id while ParentId stays the map's.
@@ -131,7 +135,12 @@ class DurableContext:
 
     def _child(self, operation_id: str) -> DurableContext:
         return DurableContext(
-            self.state, self.lambda_context, operation_id, self._base_logger, stop=self._stop
+            self.state,
+            self.lambda_context,
+            operation_id,
+            self._base_logger,
+            stop=self._stop,
+            execution_context=self.execution_context,
         )
 
     def _batch_child(
@@ -144,6 +153,7 @@ class DurableContext:
             self._base_logger,
             id_prefix=operation_id,
             stop=stop or self._stop,
+            execution_context=self.execution_context,
         )
 
     def step(

@@ -43,6 +43,10 @@ from aws_durable_execution_sdk_python._plugins.registration import attach_plugin
 from aws_durable_execution_sdk_python._plugins.reporter import reporter_for
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
+from aws_durable_execution_sdk_python._state.checkpointer import (
+    DEFAULT_START_FLUSH_WINDOW,
+    check_start_flush_window,
+)
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
@@ -68,31 +72,51 @@ LambdaHandler = Callable[..., dict[str, Any]]
 def durable_execution(func: Handler, /) -> LambdaHandler: ...
 @overload
 def durable_execution(
-    func: None = None, /, *, boto3_client: Any = None, plugins: Any = None
+    func: None = None,
+    /,
+    *,
+    boto3_client: Any = None,
+    plugins: Any = None,
+    start_flush_window: float = DEFAULT_START_FLUSH_WINDOW,
 ) -> Callable[[Handler], LambdaHandler]: ...
 
 
 def durable_execution(
-    func: Handler | None = None, /, *, boto3_client: Any = None, plugins: Any = None
+    func: Handler | None = None,
+    /,
+    *,
+    boto3_client: Any = None,
+    plugins: Any = None,
+    start_flush_window: float = DEFAULT_START_FLUSH_WINDOW,
 ) -> LambdaHandler | Callable[[Handler], LambdaHandler]:
     """Make ``handler(event, context: DurableContext)`` a durable Lambda handler.
 
     Use bare (``@durable_execution``) or with options (``@durable_execution(boto3_client=c)``).
     ``plugins`` is a list of plugins and plugin factories, called in list order (see
-    :mod:`aws_durable_execution_sdk_python.plugin`).
+    :mod:`aws_durable_execution_sdk_python.plugin`). ``start_flush_window`` (seconds, default
+    0.05) is how long an at-least-once step's START may wait to travel with the step's
+    completion before it is sent on its own, so that a running step shows as started
+    (``math.inf``: only with the completion); an invocation input that brings its own client
+    may override it.
 
     Raises:
         ValidationError: at decoration, when ``plugins`` is not a list of plugins (a plugin
             class, a lone plugin, a function) or a plugin's hook cannot be called with one
-            info; when invoked with an event that is not a durable invocation
-            (docs/decisions.md, "Malformed invocation events").
+            info; when ``start_flush_window`` is not a number >= 0; when invoked with an
+            event that is not a durable invocation (docs/decisions.md, "Malformed
+            invocation events").
     """
+    window = check_start_flush_window(start_flush_window, "durable_execution")
     if func is None:
-        return functools.partial(_wrap, boto3_client=boto3_client, plugins=plugins)
-    return _wrap(func, boto3_client=boto3_client, plugins=plugins)
+        return functools.partial(
+            _wrap, boto3_client=boto3_client, plugins=plugins, start_flush_window=window
+        )
+    return _wrap(func, boto3_client=boto3_client, plugins=plugins, start_flush_window=window)
 
 
-def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
+def _wrap(
+    func: Handler, *, boto3_client: Any, plugins: Any, start_flush_window: float
+) -> LambdaHandler:
     if not callable(func):
         raise ValidationError(f"durable_execution({func!r}): expected a handler function")
     plugins = checked_plugins(plugins)
@@ -101,9 +125,14 @@ def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
 
     @functools.wraps(func)
     def lambda_handler(event: Any, lambda_context: Any = None) -> dict[str, Any]:
+        window = start_flush_window
         if isinstance(event, DurableExecutionInvocationInputWithClient) and event.service_client:
             invocation: DurableExecutionInvocationInput = event
             client: DurableServiceClient = event.service_client
+            if event.start_flush_window is not None:
+                window = check_start_flush_window(
+                    event.start_flush_window, "DurableExecutionInvocationInputWithClient"
+                )
         else:
             invocation = DurableExecutionInvocationInput.from_dict(event)
             client = (
@@ -111,7 +140,9 @@ def _wrap(func: Handler, *, boto3_client: Any, plugins: Any) -> LambdaHandler:
                 if boto3_client is not None
                 else LambdaClient.initialize_client()
             )
-        return run_invocation(func, invocation, client, lambda_context, plugins).to_dict()
+        return run_invocation(
+            func, invocation, client, lambda_context, plugins, start_flush_window=window
+        ).to_dict()
 
     lambda_handler._durable_handler = func  # type: ignore[attr-defined]
     attach_plugins(lambda_handler, plugins)
@@ -132,9 +163,11 @@ def run_invocation(
     client: DurableServiceClient,
     lambda_context: Any = None,
     plugins: Sequence[Any] = (),
+    *,
+    start_flush_window: float = DEFAULT_START_FLUSH_WINDOW,
 ) -> DurableExecutionInvocationOutput:
     try:
-        state = ExecutionState.load(invocation, client)
+        state = ExecutionState.load(invocation, client, start_flush_window)
     except BotoClientError as error:
         if error.is_retryable():
             raise
@@ -157,6 +190,8 @@ def run_invocation(
     except BaseException as error:
         reporter.invocation_raised(error)
         raise
+    finally:
+        state.close()  # no thread of this invocation outlives it
     reporter.invocation_ended(output.status, output.error)
     return output
 

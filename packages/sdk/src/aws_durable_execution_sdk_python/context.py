@@ -9,6 +9,7 @@ from aws_durable_execution_sdk_python._decorators import (
 )
 from aws_durable_execution_sdk_python._operations.callback import Callback
 from aws_durable_execution_sdk_python.types import (
+    ExecutionContext,
     StepContext,
     WaitForCallbackContext,
     WaitForConditionCheckContext,
@@ -17,6 +18,7 @@ from aws_durable_execution_sdk_python.types import (
 __all__ = [
     "Callback",
     "DurableContext",
+    "ExecutionContext",
     "StepContext",
     "WaitForCallbackContext",
     "WaitForConditionCheckContext",

@@ -17,6 +17,7 @@ from aws_durable_execution_sdk_python.logger import Logger
 
 __all__ = [
     "DurableContext",
+    "ExecutionContext",
     "LambdaContext",
     "OperationContext",
     "StepContext",
@@ -25,6 +26,19 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+@attrs.frozen
+class ExecutionContext:
+    """What a handler may know about the execution it runs in (``context.execution_context``).
+
+    One value for the whole invocation: the root context, its child contexts and every
+    map/parallel item hold the same object. ``durable_execution_arn`` is the same in every
+    invocation and replay of the execution, so it serves as an idempotency key for calls to
+    other systems.
+    """
+
+    durable_execution_arn: str
 
 
 @attrs.frozen

@@ -127,9 +127,14 @@ class DurableExecutionInvocationInput:
 
 @attrs.frozen
 class DurableExecutionInvocationInputWithClient(DurableExecutionInvocationInput):
-    """An invocation input that brings its own service client (how test harnesses inject one)."""
+    """An invocation input that brings its own service client (how test harnesses inject one).
+
+    ``start_flush_window``, when set, overrides the function's own (``durable_execution``):
+    a harness decides how long a queued START waits before it is sent on its own.
+    """
 
     service_client: DurableServiceClient | None = attrs.field(default=None, kw_only=True)
+    start_flush_window: float | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen

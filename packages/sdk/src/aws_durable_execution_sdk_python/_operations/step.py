@@ -1,10 +1,11 @@
 """``step``: run a function once (per retry attempt), checkpoint its result, replay it after.
 
-First run: START (queued for at-least-once, sent and confirmed for at-most-once), run the
-body, then SUCCEED with the serialised result, RETRY with a delay, or FAIL. Replay by the
-checkpointed status: SUCCEEDED returns the stored result without running anything, FAILED
-raises the stored error, PENDING suspends until the retry is due, STARTED re-runs the body
-(at-least-once) or counts as an interrupted attempt (at-most-once; docs/decisions.md,
+First run: START (queued for at-least-once, and sent on its own if the body is still
+running after the checkpointer's start flush window; sent and confirmed for at-most-once),
+run the body, then SUCCEED with the serialised result, RETRY with a delay, or FAIL. Replay
+by the checkpointed status: SUCCEEDED returns the stored result without running anything,
+FAILED raises the stored error, PENDING suspends until the retry is due, STARTED re-runs the
+body (at-least-once) or counts as an interrupted attempt (at-most-once; docs/decisions.md,
 "Interrupted at-most-once steps").
 """
 

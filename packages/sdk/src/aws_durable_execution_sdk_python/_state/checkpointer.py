@@ -1,4 +1,4 @@
-"""Group-commit checkpointing, without a polling thread.
+"""Group-commit checkpointing, with a bounded wait for updates that need no answer.
 
 Updates that need no answer (an at-least-once step's START, a child context's START) wait in
 a pending list. An update that needs the service's answer (completions, retries, wait and
@@ -6,7 +6,15 @@ callback starts, at-most-once starts) is appended and then the whole list is flu
 call, in order. When several threads need a flush at once, the first to take the flush lock
 sends everything queued and the others find their update already sent, as databases do group
 commit. The end of an invocation flushes whatever is left. N sequential steps cost about N
-calls; nothing sleeps, nothing polls, nothing is lost.
+calls; nothing polls, nothing is lost.
+
+A queued update waits at most ``start_flush_window`` seconds: a step still running after it
+should show as started at the service, so that a crash mid-step leaves its START in the
+history. One flusher thread, started the first time something is queued, sleeps with a
+timeout only while an update waits and parks without one otherwise; when the window passes
+it flushes through the same group-commit path (so nothing is reordered and the token stays
+consistent), and ``close()`` stops it at the end of the invocation. A step that finishes
+within the window still costs one call: its START travels with its completion.
 
 Batches are split at the service's request-size limit (750 KB); the per-operation payload
 limit is the service's to enforce, so a too-large payload fails the same way locally and in
@@ -15,20 +23,54 @@ AWS.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
 
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
-from aws_durable_execution_sdk_python.exceptions import CheckpointError
+from aws_durable_execution_sdk_python.exceptions import CheckpointError, ValidationError
 
-__all__ = ["MAX_BATCH_BYTES", "Checkpointer"]
+__all__ = [
+    "DEFAULT_START_FLUSH_WINDOW",
+    "MAX_BATCH_BYTES",
+    "Checkpointer",
+    "check_start_flush_window",
+]
+
+# How long a queued START may wait for a completion to travel with (seconds): long enough
+# that a fast step costs one call, short enough that a running step shows as started.
+DEFAULT_START_FLUSH_WINDOW = 0.05
 
 # CheckpointDurableExecution accepts at most 750 KB of updates per request.
 MAX_BATCH_BYTES = 750 * 1000
 # JSON keys, id, type, action, parent id, name and options of one update, generously.
 _UPDATE_OVERHEAD_BYTES = 512
+
+
+class _Real:
+    # Held on a class, not as a module global, so freezegun (which patches the module
+    # attributes it finds) never stops the window (docs/decisions.md, "freezegun is opt-in").
+    monotonic = staticmethod(time.monotonic)
+
+
+def check_start_flush_window(value: object, where: str) -> float:
+    """``value`` as a window in seconds: a number >= 0 (``math.inf``: only with a flush).
+
+    Raises:
+        ValidationError: not a number (``True`` is not one), negative or NaN.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(
+            f"{where}(start_flush_window={value!r}): expected seconds as a number >= 0"
+        )
+    if math.isnan(value) or value < 0:
+        raise ValidationError(
+            f"{where}(start_flush_window={value!r}): expected seconds as a number >= 0"
+        )
+    return float(value)
 
 
 def update_size(update: OperationUpdate) -> int:
@@ -65,7 +107,11 @@ def split_batches(
 
 
 class Checkpointer:
-    """Sends updates in order, batching whatever is pending when an answer is needed."""
+    """Sends updates in order, batching whatever is pending when an answer is needed.
+
+    ``start_flush_window`` (seconds) bounds how long a queued update waits for the next
+    flush; ``None`` or ``math.inf`` leaves it to the next update that needs an answer.
+    """
 
     def __init__(
         self,
@@ -74,30 +120,50 @@ class Checkpointer:
         checkpoint_token: str,
         on_operations: Callable[[list[Operation]], None],
         max_batch_bytes: int = MAX_BATCH_BYTES,
+        start_flush_window: float | None = None,
     ) -> None:
         self._client = client
         self._arn = durable_execution_arn
         self._token: str | None = checkpoint_token
         self._on_operations = on_operations
         self._max_batch_bytes = max_batch_bytes
-        self._lock = threading.Lock()  # guards _pending and _queued
+        window = None if start_flush_window is None else float(start_flush_window)
+        self._window = None if window is None or math.isinf(window) else window
+        self._lock = threading.Lock()  # guards _pending, _queued and the flusher's fields
         self._flush_lock = threading.Lock()  # one call in flight; its holder is the leader
         self._pending: list[OperationUpdate] = []
         self._queued = 0  # updates ever queued
         self._sent = 0  # updates the service has accepted
         self._failure: BaseException | None = None
+        # The flusher: woken through _wake (which shares _lock) when an update starts to
+        # wait while it is parked, or when the checkpointer closes.
+        self._wake = threading.Condition(self._lock)
+        self._deadline: float | None = None  # when the oldest pending update must be sent
+        self._flusher: threading.Thread | None = None
+        self._parked = False
+        self._closed = False
 
     @property
     def checkpoint_token(self) -> str | None:
         return self._token
 
     def enqueue(self, update: OperationUpdate) -> None:
-        """Queue an update that needs no answer; it goes with the next flush."""
+        """Queue an update that needs no answer; it goes with the next flush, or when its
+        window has passed."""
         with self._lock:
             if self._failure is not None:
                 raise self._failure
             self._pending.append(update)
             self._queued += 1
+            if self._window is not None and self._deadline is None and not self._closed:
+                self._deadline = _Real.monotonic() + self._window
+                if self._flusher is None:
+                    self._flusher = threading.Thread(
+                        target=self._run_flusher, name="durable-checkpoint-flusher", daemon=True
+                    )
+                    self._flusher.start()
+                elif self._parked:
+                    self._wake.notify()
 
     def commit(self, update: OperationUpdate | None = None) -> None:
         """Queue ``update`` (if any) and return once it, and all before it, are accepted."""
@@ -117,6 +183,49 @@ class Checkpointer:
         if target > self._sent:
             self._flush_until(target, force=False)
 
+    def close(self) -> None:
+        """Stop the flusher and wait for it (a send it has begun completes first).
+
+        Updates still pending stay pending: ``flush()`` sends them. Idempotent.
+        """
+        with self._lock:
+            self._closed = True
+            self._deadline = None
+            flusher = self._flusher
+            self._wake.notify()
+        if flusher is not None and flusher is not threading.current_thread():
+            flusher.join()
+
+    def _run_flusher(self) -> None:
+        with self._lock:
+            while not self._closed:
+                deadline = self._deadline
+                if deadline is None or self._failure is not None:
+                    self._parked = True  # nothing waits: no timeout, nothing to poll
+                    self._wake.wait()
+                    self._parked = False
+                    continue
+                remaining = deadline - _Real.monotonic()
+                if remaining > 0:
+                    # Not woken when a commit takes the queue first: it then finds no
+                    # deadline (or a later one) and parks, one wake-up per window at most.
+                    self._wake.wait(remaining)
+                    continue
+                target = self._queued
+                self._lock.release()
+                try:
+                    self._flush_until(target, force=False)
+                except BaseException:
+                    pass  # kept as the sticky failure: the next enqueue or commit raises it
+                finally:
+                    self._lock.acquire()
+
+    def _take_pending(self) -> list[OperationUpdate]:
+        with self._lock:
+            batch, self._pending = self._pending, []
+            self._deadline = None
+        return batch
+
     def _flush_until(self, target: int, *, force: bool) -> None:
         with self._flush_lock:
             if self._failure is not None:
@@ -129,8 +238,7 @@ class Checkpointer:
                 # taking the lock for a call of its own; a bound keeps the leader from
                 # serving producers forever.
                 for _round in range(2):
-                    with self._lock:
-                        batch, self._pending = self._pending, []
+                    batch = self._take_pending()
                     if not batch and _round:
                         break
                     self._send_all(batch)

@@ -17,7 +17,10 @@ from aws_durable_execution_sdk_python._model.invocation import DurableExecutionI
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
-from aws_durable_execution_sdk_python._state.checkpointer import Checkpointer
+from aws_durable_execution_sdk_python._state.checkpointer import (
+    DEFAULT_START_FLUSH_WINDOW,
+    Checkpointer,
+)
 from aws_durable_execution_sdk_python._state.reporting import SILENT, ExecutionReporter
 from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
@@ -39,6 +42,7 @@ class ExecutionState:
         operations: list[Operation],
         client: DurableServiceClient,
         updated_operation_ids: list[str] | None = None,
+        start_flush_window: float | None = None,
     ) -> None:
         self.durable_execution_arn = durable_execution_arn
         self.operations: dict[str, Operation] = {op.operation_id: op for op in operations}
@@ -47,7 +51,11 @@ class ExecutionState:
         self.updated_operation_ids = frozenset(updated_operation_ids or ())
         self.execution_operation_id = durable_execution_arn.rsplit("/", 1)[-1]
         self.checkpointer = Checkpointer(
-            client, durable_execution_arn, checkpoint_token, self._merge
+            client,
+            durable_execution_arn,
+            checkpoint_token,
+            self._merge,
+            start_flush_window=start_flush_window,
         )
         self._lock = threading.Lock()
         self.fatal_error: BaseException | None = None
@@ -56,9 +64,16 @@ class ExecutionState:
 
     @classmethod
     def load(
-        cls, invocation: DurableExecutionInvocationInput, client: DurableServiceClient
+        cls,
+        invocation: DurableExecutionInvocationInput,
+        client: DurableServiceClient,
+        start_flush_window: float | None = DEFAULT_START_FLUSH_WINDOW,
     ) -> ExecutionState:
-        """Build the state from the event, paging in the operations it could not carry."""
+        """Build the state from the event, paging in the operations it could not carry.
+
+        ``start_flush_window``: how long a queued START may wait before it is sent on its
+        own (``None`` or ``math.inf``: only with the next update that needs an answer).
+        """
         operations = list(invocation.initial_execution_state.operations)
         marker = invocation.initial_execution_state.next_marker
         while marker:
@@ -78,6 +93,7 @@ class ExecutionState:
             operations,
             client,
             invocation.updated_operation_ids,
+            start_flush_window,
         )
 
     def _merge(self, operations: list[Operation]) -> None:
@@ -108,7 +124,11 @@ class ExecutionState:
         self._raise_if_stopped()
         if update.action is OperationAction.START:
             self.reporter.operation_starting(update)
-        self.checkpointer.enqueue(update)
+        try:
+            self.checkpointer.enqueue(update)
+        except BotoClientError as error:  # a send of the flusher's failed: sticky too
+            self.fatal_error = self.fatal_error or error
+            raise
 
     def commit(self, update: OperationUpdate | None = None) -> None:
         self._raise_if_stopped()
@@ -122,6 +142,10 @@ class ExecutionState:
 
     def flush(self) -> None:
         self.checkpointer.flush()
+
+    def close(self) -> None:
+        """The invocation is over: stop the checkpointer's flusher (no thread outlives it)."""
+        self.checkpointer.close()
 
     # -- sticky outcomes -----------------------------------------------------------------
 
