@@ -150,6 +150,7 @@ class Checkpointer:
     def enqueue(self, update: OperationUpdate) -> None:
         """Queue an update that needs no answer; it goes with the next flush, or when its
         window has passed."""
+        new_flusher = None
         with self._lock:
             if self._failure is not None:
                 raise self._failure
@@ -158,12 +159,14 @@ class Checkpointer:
             if self._window is not None and self._deadline is None and not self._closed:
                 self._deadline = _Real.monotonic() + self._window
                 if self._flusher is None:
-                    self._flusher = threading.Thread(
+                    new_flusher = self._flusher = threading.Thread(
                         target=self._run_flusher, name="durable-checkpoint-flusher", daemon=True
                     )
-                    self._flusher.start()
                 elif self._parked:
                     self._wake.notify()
+        if new_flusher is not None:
+            # Started outside the lock, which its first step takes: no hand-off back and forth.
+            new_flusher.start()
 
     def commit(self, update: OperationUpdate | None = None) -> None:
         """Queue ``update`` (if any) and return once it, and all before it, are accepted."""
@@ -193,7 +196,13 @@ class Checkpointer:
             self._deadline = None
             flusher = self._flusher
             self._wake.notify()
-        if flusher is not None and flusher is not threading.current_thread():
+        # ident is None only while an enqueue racing this close has yet to start it; the
+        # flusher then finds the checkpointer closed and ends at once.
+        if (
+            flusher is not None
+            and flusher.ident is not None
+            and flusher is not threading.current_thread()
+        ):
             flusher.join()
 
     def _run_flusher(self) -> None:
