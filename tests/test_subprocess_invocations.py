@@ -13,8 +13,11 @@ import ctypes
 import inspect
 import multiprocessing
 import os
+import select
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -437,3 +440,59 @@ def test_in_process_run_bound_names_the_operation_it_waited_in() -> None:
         arn = runner.run_async(input={})
         with pytest.raises(TimeoutError, match=r"0 real seconds.*callback 'approval'"):
             runner.wait_for_result(arn, timeout=0)
+
+
+# -- a runner that dies leaves nothing behind ----------------------------------------------
+
+SCRIPT = """
+import os, sys
+from aws_durable_execution_sdk_python import durable_execution
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
+
+
+@durable_execution
+def spin(event, context):
+    def body(_):
+        print(os.getppid(), os.getpid(), flush=True)
+        while True:
+            pass
+
+    return context.step(body, name="spin")
+
+
+if __name__ == "__main__":  # the sandbox loads this file under another name
+    runner = DurableFunctionTestRunner(spin, invocation_mode="subprocess")
+    runner.run(input={}, timeout=60)
+"""
+
+
+def wait_until_exited(pids: list[int]) -> list[int]:
+    """The pids still alive after waiting on their pidfds (no polling), PATIENCE at most."""
+    fds = {os.pidfd_open(pid): pid for pid in pids}
+    try:
+        deadline = time.monotonic() + PATIENCE
+        pending = set(fds)
+        while pending and (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select(list(pending), [], [], left)
+            pending -= set(ready)
+        return [fds[fd] for fd in pending]
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
+def test_a_killed_runner_takes_its_sandbox_and_child_with_it(tmp_path: Path) -> None:
+    script = tmp_path / "spin_script.py"
+    script.write_text(SCRIPT)
+    with subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+    ) as runner_process:
+        assert runner_process.stdout is not None
+        ready, _, _ = select.select([runner_process.stdout], [], [], PATIENCE)
+        assert ready, "the step never started"
+        sandbox, child = (int(pid) for pid in runner_process.stdout.readline().split())
+        runner_process.kill()
+        runner_process.wait()
+
+    assert wait_until_exited([sandbox, child]) == []

@@ -16,8 +16,10 @@ status. Nothing of the parent's state runs in the child: no atexit handlers, no 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import random
+import signal
 import socket
 import sys
 import threading
@@ -179,6 +181,20 @@ def _run(sock: socket.socket, request: dict[str, Any], handler: Callable[..., An
         os._exit(code)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Have Linux kill this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``).
+
+    A runner killed mid-invocation (``kill -9`` of pytest) then leaves neither the sandbox
+    nor a child spinning in ``while True`` behind. Elsewhere this is a no-op; a parent that
+    died before the request took effect is noticed by comparing parent ids.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _serve(control: socket.socket) -> None:
     handlers: dict[HandlerTarget, Callable[..., Any]] = {}
     while True:
@@ -201,8 +217,11 @@ def _serve(control: socket.socket) -> None:
                 send(control, {"op": "unimportable", "reason": reason})
                 continue
             handlers[target] = handler
+            sandbox = os.getpid()
             pid = os.fork()
             if pid == 0:
+                _die_with_parent(sandbox)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 control.close()
                 _run(socket.socket(fileno=fds[0]), request, handler)
             for fd in fds:
@@ -214,6 +233,9 @@ def _serve(control: socket.socket) -> None:
 
 
 def main(argv: list[str]) -> None:
+    _die_with_parent(int(argv[2]))
+    # Ctrl-C reaches the whole process group; the runner handles it and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=int(argv[1]))
     try:
         _serve(control)
