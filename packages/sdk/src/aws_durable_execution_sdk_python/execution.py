@@ -15,6 +15,10 @@ from aws_durable_execution_sdk_python._model.invocation import (
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
+from aws_durable_execution_sdk_python._state.step_faults import (
+    StepFaultSource,
+    inject_step_faults,
+)
 
 __all__ = [
     "LAMBDA_RESPONSE_SIZE_LIMIT",
@@ -27,5 +31,7 @@ __all__ = [
     "LambdaClient",
     "Operation",
     "OperationUpdate",
+    "StepFaultSource",
     "durable_execution",
+    "inject_step_faults",
 ]

@@ -15,6 +15,7 @@ from aws_durable_execution_sdk_python_testing.callbacks import (
     CallbackFailure,
     CallbackHeartbeat,
     CallbackSuccess,
+    CallbackTimeout,
     CreatedCallback,
 )
 from aws_durable_execution_sdk_python_testing.errors import (
@@ -33,6 +34,7 @@ __all__ = [
     "CallbackFailure",
     "CallbackHeartbeat",
     "CallbackSuccess",
+    "CallbackTimeout",
     "CreatedCallback",
     "DurableChildContextTestRunner",
     "DurableFunctionTestResult",

@@ -28,6 +28,7 @@ from aws_durable_execution_sdk_python_testing.callbacks import (
     CallbackFailure,
     CallbackHeartbeat,
     CallbackSuccess,
+    CallbackTimeout,
     CreatedCallback,
     actions_for,
     encode_callback_result,
@@ -93,6 +94,8 @@ class CallbackDesk:
                 )
             elif isinstance(action, CallbackHeartbeat):
                 self.service.send_callback_heartbeat(created.callback_id)
+            elif isinstance(action, CallbackTimeout):
+                self.service.time_out_callback(created.callback_id)
         except ServiceApiError as error:
             # Too late (the callback timed out or its execution ended), as for a real system.
             self.rejected_callback_actions.append((created, action, error))

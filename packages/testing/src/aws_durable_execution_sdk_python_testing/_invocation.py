@@ -5,7 +5,10 @@ Lambda handler (a chained-invoke target registered with ``register_function``) g
 JSON payload. Exceptions escaping a handler are invocation failures (docs/decisions.md,
 "SDK exceptions inside steps keep their meaning"), and a ``BaseException`` is a crash of the
 runtime ("What a crash is"): both are recorded on
-``InvocationCompleted`` and the function is invoked again, up to the retry budget.
+``InvocationCompleted`` and the function is invoked again, up to the retry budget. An
+injected crash (``faults``) is such a crash; ``always_replay``'s cut ends the invocation
+without an error, as a suspension would, and the function is invoked again at once without
+counting against the budget.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationStatus,
     OperationType,
 )
+from aws_durable_execution_sdk_python_testing._faults import Interruption, ReplayCut
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 from aws_durable_execution_sdk_python_testing._subprocess.sandbox import OutcomeKind, Sandbox
@@ -94,7 +98,11 @@ def invoke(
             invocation.initial_execution_state,
             updated_operation_ids=invocation.updated_operation_ids,
         )
-        outcome = sandbox.invoke(function.handler, event, context, client, started)
+        try:
+            outcome = sandbox.invoke(function.handler, event, context, client, started)
+        except Interruption as cut:  # the sandbox killed the child as the fault came
+            _interrupted(service, record, started, request_id, cut, invocation_retries)
+            return
         if outcome.kind is OutcomeKind.RETURNED and outcome.output is not None:
             service.end_invocation(record.arn, started, request_id)
             output = DurableExecutionInvocationOutput.from_dict(outcome.output)
@@ -138,7 +146,7 @@ def invoke(
         )
         return
     except BaseException as error:
-        _failed(service, record, started, request_id, _crash(error, request_id), invocation_retries)
+        _interrupted(service, record, started, request_id, error, invocation_retries)
         return
     service.end_invocation(record.arn, started, request_id)
     _apply(service, record, output, invocation_retries)
@@ -156,6 +164,23 @@ def _crash(error: BaseException, request_id: str) -> ErrorObject:
         f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
         "Runtime.ExitError",
     )
+
+
+def _interrupted(
+    service: InMemoryDurableService,
+    record: ExecutionRecord,
+    started: Any,
+    request_id: str,
+    error: BaseException,
+    retries: int,
+) -> None:
+    """A crash of the runtime, or ``always_replay``'s cut: no failure, invoked again now."""
+    if isinstance(error, ReplayCut):
+        if not record.is_terminal:
+            service.end_invocation(record.arn, started, request_id)
+            service.mark_changed(record)
+        return
+    _failed(service, record, started, request_id, _crash(error, request_id), retries)
 
 
 def _failed(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -40,6 +40,7 @@ from aws_durable_execution_sdk_python_testing._callback_desk import (
 from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._describe import describe_execution
+from aws_durable_execution_sdk_python_testing._faults import FaultRegistry
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._replay import assert_replays, replay
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
@@ -68,6 +69,7 @@ from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsTestError,
     StuckExecutionError,
 )
+from aws_durable_execution_sdk_python_testing.faults import Fault
 from aws_durable_execution_sdk_python_testing.history import HistorySource, ReplayReport
 from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
@@ -91,6 +93,13 @@ class DurableFunctionTestRunner:
         function_name: the function name in execution ARNs.
         record_hooks: record what plugins see (``result.hook_events``); by default only
             when the handler has plugins.
+        faults: faults injected into every execution this runner starts (``faults``
+            module; ``run(faults=...)`` adds to them).
+        always_replay: end each invocation after each checkpoint call that leaves no step
+            running, so the handler replays from the top every time and every replay path
+            runs; a divergence fails with ``NonDeterministicExecutionError``. Not a failure:
+            each cut invocation is recorded (``InvocationCompleted`` without an error) and
+            invoked again at once, without counting against ``invocation_retries``.
 
         invocation_mode: ``"in-process"`` (the default, fast) or ``"subprocess"``: each
             invocation runs in a forked child process that reaches the in-memory service
@@ -128,6 +137,8 @@ class DurableFunctionTestRunner:
         function_name: str = "test-function",
         record_hooks: bool | None = None,
         invocation_mode: str = InvocationMode.IN_PROCESS,
+        faults: Sequence[Fault] = (),
+        always_replay: bool = False,
     ) -> None:
         require_durable_handler(handler)
         self.invocation_mode = InvocationMode.parse(invocation_mode)
@@ -154,7 +165,8 @@ class DurableFunctionTestRunner:
         self.service.invoke_hook = self._start_target
         self._desk = CallbackDesk(self.service)
         self.service.callback_hook = self._desk.on_created
-        self.client = InMemoryServiceClient(self.service)
+        self._faults = FaultRegistry(faults, always_replay)
+        self.client = InMemoryServiceClient(self.service, self._faults)
         self._functions: dict[str, Function] = {}
         self._function_of: dict[str, Function] = {}  # execution ARN -> function
         self._random: dict[str, random.Random] = {}
@@ -206,6 +218,9 @@ class DurableFunctionTestRunner:
     ) -> str | None:
         key = function_key(function_name)
         function = self._functions.get(key)
+        plan = self._faults.get(caller.arn)
+        if plan is not None and (failing := plan.invoke_target(op.name, key)) is not None:
+            function = Function(failing, durable=False)
         if function is None:
             return None
         record = self.service.start_execution(
@@ -236,17 +251,30 @@ class DurableFunctionTestRunner:
         account_id: str = "123456789012",
         *,
         callbacks: Mapping[str, ActionSpec] | None = None,
+        crash_after: int | None = None,
+        faults: Sequence[Fault] | None = None,
     ) -> DurableFunctionTestResult:
         """Start an execution and drive it until it SUCCEEDS or FAILS.
 
-        ``callbacks`` declares answers to callbacks (see ``callbacks`` module).
+        ``callbacks`` declares answers to callbacks (see ``callbacks`` module). ``faults``
+        injects faults (see ``faults`` module, which also says how calls are counted);
+        ``crash_after=N`` is ``faults=[CrashAfterCheckpoint(N)]``: the invocation crashes
+        right after the execution's Nth checkpoint call has been applied.
 
         Raises:
             StuckExecutionError: nothing can make progress (named in the message).
             TimeoutError: the run took longer than ``timeout`` real seconds.
+            FaultNotFiredError: a fault never fired (the result is on the error).
+            InvalidFaultError: a bad ``crash_after`` or ``faults``.
         """
         arn = self.start(
-            input, function_name, execution_name, callbacks=callbacks, account_id=account_id
+            input,
+            function_name,
+            execution_name,
+            callbacks=callbacks,
+            account_id=account_id,
+            crash_after=crash_after,
+            faults=faults,
         )
         return self.wait_for_result(arn, timeout=_first(execution_timeout, timeout))
 
@@ -260,10 +288,18 @@ class DurableFunctionTestRunner:
         account_id: str = "123456789012",
         *,
         callbacks: Mapping[str, ActionSpec] | None = None,
+        crash_after: int | None = None,
+        faults: Sequence[Fault] | None = None,
     ) -> str:
         """Start an execution, drive it while it can progress on its own, return its ARN."""
         arn = self.start(
-            input, function_name, execution_name, callbacks=callbacks, account_id=account_id
+            input,
+            function_name,
+            execution_name,
+            callbacks=callbacks,
+            account_id=account_id,
+            crash_after=crash_after,
+            faults=faults,
         )
         self._drive(arn, _first(execution_timeout, timeout), until=None, pause_for_callbacks=True)
         return arn
@@ -276,6 +312,8 @@ class DurableFunctionTestRunner:
         *,
         callbacks: Mapping[str, ActionSpec] | None = None,
         account_id: str = "123456789012",
+        crash_after: int | None = None,
+        faults: Sequence[Fault] | None = None,
     ) -> str:
         """Create an execution without invoking it yet; returns its ARN."""
         function_name = function_name or self.function_name
@@ -285,6 +323,7 @@ class DurableFunctionTestRunner:
             raise DurableFunctionsTestError(f"account_id={account_id!r}: expected 12 digits")
         check_name("function_name", function_name)
         check_name("execution_name", execution_name)
+        plan = self._faults.prepare(crash_after, faults, subprocess=self._sandbox is not None)
         record = self.service.start_execution(
             function_name,
             execution_name,
@@ -292,7 +331,12 @@ class DurableFunctionTestRunner:
             self.durable_execution_timeout,
             account_id=account_id,
         )
-        self._track(record, Function(self.handler))
+        handler = self.handler
+        if plan is not None:
+            self._faults.track(record, plan)
+            callbacks = plan.callback_answers(callbacks)
+            handler = handler if self._sandbox is not None else plan.wrap(handler)
+        self._track(record, Function(handler))
         self._desk.declare(record.arn, callbacks)
         return record.arn
 
@@ -308,7 +352,9 @@ class DurableFunctionTestRunner:
         self._drive(execution_arn, timeout, until=None)
         if not record.is_terminal:
             raise StuckExecutionError(self._stuck_message(record))
-        return self.get_result(execution_arn)
+        result = self.get_result(execution_arn)
+        self._faults.check_fired(execution_arn, result)
+        return result
 
     @property
     def rejected_callback_actions(self) -> list[tuple[CreatedCallback, Any, ServiceApiError]]:

@@ -21,6 +21,7 @@ __all__ = [
     "CallbackFailure",
     "CallbackHeartbeat",
     "CallbackSuccess",
+    "CallbackTimeout",
     "CreatedCallback",
     "encode_callback_result",
 ]
@@ -53,6 +54,16 @@ class CallbackHeartbeat:
 
 
 @attrs.frozen
+class CallbackTimeout:
+    """Nobody answers: the callback times out now, as its timeout firing would make it.
+
+    It does not need a timeout configured; the clock does not move to a deadline.
+    """
+
+    delay: float = 0
+
+
+@attrs.frozen
 class CreatedCallback:
     """A callback the execution just created, as declared actions see it."""
 
@@ -63,7 +74,8 @@ class CreatedCallback:
     wait_for_callback_name: str | None = None
 
 
-Action = CallbackSuccess | CallbackFailure | CallbackHeartbeat
+Action = CallbackSuccess | CallbackFailure | CallbackHeartbeat | CallbackTimeout
+_ACTIONS = (CallbackSuccess, CallbackFailure, CallbackHeartbeat, CallbackTimeout)
 ActionSpec = Action | Sequence[Action] | Callable[[CreatedCallback], Any] | Any
 
 _INNER_SUFFIX = "create callback id"
@@ -108,13 +120,11 @@ def actions_for(spec: Mapping[str, ActionSpec] | None, callback: CreatedCallback
 
 
 def _normalise(value: Any, callback: CreatedCallback) -> list[Action]:
-    if isinstance(value, CallbackSuccess | CallbackFailure | CallbackHeartbeat):
+    if isinstance(value, _ACTIONS):
         return [value]
     if callable(value):
         produced = value(callback)
         return [] if produced is None else _normalise(produced, callback)
-    if isinstance(value, list | tuple) and all(
-        isinstance(v, CallbackSuccess | CallbackFailure | CallbackHeartbeat) for v in value
-    ):
+    if isinstance(value, list | tuple) and all(isinstance(v, _ACTIONS) for v in value):
         return list(value)
     return [CallbackSuccess(value)]

@@ -11,8 +11,10 @@ Registered through the ``pytest11`` entry point, so no conftest is needed::
 Marker keywords: ``handler`` (required), ``lambda_function_name``, and any keyword of
 ``DurableFunctionTestRunner`` (``freeze_time``, ``seed``, ``invocation_retries``,
 ``durable_execution_timeout``, ``limits``, ``invocation_mode="subprocess"`` with
-``invocation_timeout``...). ``skip_time`` is accepted; time is always virtual here. The
-fixture is a ``DurableFunctionTestRunner`` whose ``mode`` is ``"local"``.
+``invocation_timeout``, ``faults``, ``always_replay``...), and ``crash_after=N`` for
+``faults=[CrashAfterCheckpoint(N)]`` in each run of the test. ``skip_time`` is accepted;
+time is always virtual here. The fixture is a ``DurableFunctionTestRunner`` whose ``mode``
+is ``"local"``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from aws_durable_execution_sdk_python_testing._faults import check_crash_after, check_faults
 from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTestRunner
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
@@ -62,6 +65,9 @@ def durable_runner(request: pytest.FixtureRequest) -> Iterator[DurableFunctionTe
     if name is not None:
         options.setdefault("function_name", _function_name(name))
     try:
+        crash = check_crash_after(options.pop("crash_after", None), "durable_execution")
+        if crash:
+            options["faults"] = check_faults(options.get("faults"), "durable_execution") + crash
         runner = DurableFunctionTestRunner(handler, **options)
     except DurableFunctionsTestError as error:
         pytest.fail(f"@pytest.mark.durable_execution: {error}", pytrace=False)

@@ -122,6 +122,13 @@ def _execute(
     try:
         inside = ENCLOSING_STEP.set(identifier)
         try:
+            injected = (
+                state.step_faults.step_fault(identifier.name, identifier.operation_id, attempt)
+                if state.step_faults is not None
+                else None
+            )
+            if injected is not None:
+                raise injected  # as if the body raised it; the body does not run
             result = func(StepContext(logger=step_logger, attempt=attempt))
         finally:
             ENCLOSING_STEP.reset(inside)

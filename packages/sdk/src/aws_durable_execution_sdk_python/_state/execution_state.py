@@ -22,6 +22,10 @@ from aws_durable_execution_sdk_python._state.checkpointer import (
     Checkpointer,
 )
 from aws_durable_execution_sdk_python._state.reporting import SILENT, ExecutionReporter
+from aws_durable_execution_sdk_python._state.step_faults import (
+    StepFaultSource,
+    current_step_faults,
+)
 from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
     GetExecutionStateError,
@@ -61,6 +65,9 @@ class ExecutionState:
         self.fatal_error: BaseException | None = None
         # Who hears what happens (plugins); nobody unless the invocation hands one over.
         self.reporter: ExecutionReporter = SILENT
+        # Failed attempts a test harness injects (``_state.step_faults``); read here, once,
+        # so that every thread of the invocation sees the same source.
+        self.step_faults: StepFaultSource | None = current_step_faults()
 
     @classmethod
     def load(

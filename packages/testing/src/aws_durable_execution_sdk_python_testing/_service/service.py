@@ -37,6 +37,7 @@ from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.callbacks import (
     CallbackRegistry,
     decide_answer,
+    decide_deadline,
     decide_heartbeat,
 )
 from aws_durable_execution_sdk_python_testing._service.checkpoint import decide_checkpoint
@@ -47,6 +48,7 @@ from aws_durable_execution_sdk_python_testing._service.effects import (
     ArmCallback,
     CallbackDeadline,
     CancelTimer,
+    Deadline,
     Decision,
     Effect,
     EndExecution,
@@ -309,6 +311,12 @@ class InMemoryDurableService:
         entry = self.callbacks.locate(callback_id)
         record = self.get(entry.arn)
         self.apply(decide_heartbeat(record, entry, callback_id, self.clock.now_datetime()))
+
+    def time_out_callback(self, callback_id: str) -> None:
+        """The callback's timeout passes now (a test declared that nobody answers)."""
+        entry = self.callbacks.locate(callback_id)
+        due = CallbackDeadline(callback_id, Deadline.TIMEOUT)
+        self.apply(decide_deadline(self.get(entry.arn), entry, due, self.clock.now_datetime()))
 
     # -- the one place effects are carried out -------------------------------------------
 
