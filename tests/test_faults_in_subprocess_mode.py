@@ -81,3 +81,15 @@ def test_always_replay_cuts_invocations_without_failing_them() -> None:
 
     assert result.result == ["paid on attempt 1", "shipped"]
     assert errors(result) == [None, None, None]
+
+
+def test_a_crash_after_a_cut_is_still_a_crash() -> None:
+    with DurableFunctionTestRunner(
+        pay_then_ship, invocation_mode="subprocess", always_replay=True
+    ) as runner:
+        # Invocation 1 is cut after pay's completion (call 2); invocation 2 crashes after
+        # ship's (call 3); invocation 3 replays both and returns.
+        result = runner.run({}, timeout=60, crash_after=3)
+
+    assert result.result == ["paid on attempt 1", "shipped"]
+    assert errors(result) == [None, "Runtime.ExitError", None]

@@ -191,7 +191,9 @@ class ExecutionFaults:
         self._lock = threading.Lock()
         self._calls = dict.fromkeys(ServiceApi, 0)
         self._fired: set[int] = set()
-        self._raised: Interruption | None = None  # in the current invocation
+        # The interruption raised in an invocation, by the invocation's number: the first
+        # one ends it, and one of an earlier invocation must not leak into the next.
+        self._raised: tuple[int, Interruption] | None = None
         self._crash_before: dict[int, int] = {}
         self._crash_after: dict[int, int] = {}
         self._service: list[tuple[int, ServiceFault]] = []
@@ -235,9 +237,16 @@ class ExecutionFaults:
         self._fired.add(index)
 
     def _interrupt(self, interruption: Interruption) -> Interruption:
-        if self._raised is None:
-            self._raised = interruption
-        return self._raised
+        invocation = self.record.invocations if self.record is not None else 0
+        if self._raised is None or self._raised[0] != invocation:
+            self._raised = (invocation, interruption)
+        return self._raised[1]
+
+    def _pending_interruption(self) -> Interruption | None:
+        invocation = self.record.invocations if self.record is not None else 0
+        if self._raised is None or self._raised[0] != invocation:
+            return None
+        return self._raised[1]
 
     def calls(self, api: ServiceApi) -> int:
         """How many calls of ``api`` the execution has made so far."""
@@ -378,17 +387,16 @@ class ExecutionFaults:
 
         @functools.wraps(handler)  # keeps what the decorator left on it (plugins, the handler)
         def faulted(event: Any, context: Any) -> Any:
-            self._raised = None
             with inject_step_faults(source):
                 try:
                     output = handler(event, context)
                 except BaseException as error:
-                    raised = self._raised
+                    raised = self._pending_interruption()
                     if raised is not None and raised is not error:
                         raise raised from error
                     raise
-            if self._raised is not None:
-                raise self._raised
+            if (raised := self._pending_interruption()) is not None:
+                raise raised
             return output
 
         return faulted
