@@ -126,12 +126,21 @@ class RemoteServiceClient:
 
 
 class _SandboxContext(LambdaContext):
-    """The Lambda context, with the time left before the function timeout kills us."""
+    """The Lambda context, with the time left before the function timeout kills us.
+
+    The real clock is held on the class, not as a module global, so freezegun (which
+    patches the module attributes it finds) cannot stop it (docs/decisions.md, "freezegun
+    is opt-in").
+    """
 
     deadline = 0.0
+    _monotonic = staticmethod(time.monotonic)
+
+    def start(self, timeout: float) -> None:
+        self.deadline = self._monotonic() + timeout
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        return max(0, int((self.deadline - self._monotonic()) * 1000))
 
 
 @contextlib.contextmanager
@@ -159,7 +168,7 @@ def _run(sock: socket.socket, request: dict[str, Any], handler: Callable[..., An
             service_client=client,
         )
         context = _SandboxContext(*request["context"])
-        context.deadline = time.monotonic() + request["timeout"]
+        context.start(request["timeout"])
         with use_random(random.Random(request["seed"])), _frozen_at(request.get("frozen_at")):
             try:
                 output = handler(event, context)
