@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from examples.batch_etl.workflow import handler as etl_handler
 from examples.fanout_first_successful.workflow import handler as fanout_handler
+from examples.operation_metrics.workflow import handler as metrics_handler
 from examples.order_processing.workflow import handler as order_handler
 from examples.order_saga.workflow import PAYMENT_FUNCTION, payment_handler
 from examples.order_saga.workflow import handler as saga_handler
@@ -50,6 +51,7 @@ EXAMPLES = [
     ),
     pytest.param(polling_handler, {"job_id": "j-1", "units": 100}, id="polling"),
     pytest.param(fanout_handler, {"item": "sku-42"}, id="fanout"),
+    pytest.param(metrics_handler, {"shipment_id": "s-1", "parcels": 3}, id="metrics"),
 ]
 
 
