@@ -33,6 +33,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
     StateOutput,
 )
+from aws_durable_execution_sdk_python.plugin import DurableInstrumentationPlugin
 from aws_durable_execution_sdk_python.retries import RetryPresets, RetryStrategyConfig
 from aws_durable_execution_sdk_python_testing import (
     DurableFunctionsTestError,
@@ -421,6 +422,30 @@ def test_in_process_run_bound_names_the_operation_it_waited_in() -> None:
         arn = runner.run_async(input={})
         with pytest.raises(TimeoutError, match=r"0 real seconds.*callback 'approval'"):
             runner.wait_for_result(arn, timeout=0)
+
+
+class Quiet(DurableInstrumentationPlugin):
+    def on_operation_end(self, info: Any) -> None:
+        return None
+
+
+@durable_execution(plugins=[Quiet()])
+def plugged_and_crashing(event: Any, context: Any) -> int:
+    def two(_: Any) -> int:
+        if first_time(event):
+            os._exit(4)
+        return 2
+
+    return int(context.step(lambda _: 1, name="one") + context.step(two, name="two"))
+
+
+def test_plugin_hook_calls_in_the_child_are_recorded_even_before_a_crash(tmp_path: Path) -> None:
+    result = run(plugged_and_crashing, {"flag": str(tmp_path / "flag")})
+
+    assert result.result == 3
+    hooks = [event.hook for event in result.hook_events]
+    assert hooks.count("on_invocation_start") == 2  # the crashed invocation and the next
+    assert [info.name for info in result.hooks("on_operation_end")] == ["one", "two"]
 
 
 # -- a runner that dies leaves nothing behind ----------------------------------------------

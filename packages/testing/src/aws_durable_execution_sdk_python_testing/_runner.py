@@ -551,6 +551,8 @@ class DurableFunctionTestRunner:
         if record_hooks is None:
             record_hooks = bool(plugins_of(function.handler))
         hooks = instrument(HookRecorder(record.hook_events)) if record_hooks else nullcontext()
+        if self._sandbox is not None:  # plugins run in the child, which reports their calls
+            self._sandbox.hook_sink = record.hook_events if record_hooks else None
         with use_random(self._random[record.arn]), hooks:
             invoke(
                 self.service,

@@ -43,8 +43,10 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
     StateOutput,
 )
+from aws_durable_execution_sdk_python.plugin import instrument
 from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._invocation import LambdaContext
+from aws_durable_execution_sdk_python_testing._subprocess.hooks import ForwardingEvents
 from aws_durable_execution_sdk_python_testing._subprocess.target import HandlerTarget, load
 from aws_durable_execution_sdk_python_testing._subprocess.wire import (
     WireClosed,
@@ -52,6 +54,7 @@ from aws_durable_execution_sdk_python_testing._subprocess.wire import (
     receive_with_fds,
     send,
 )
+from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
 __all__ = ["RemoteServiceClient", "main"]
 
@@ -71,6 +74,11 @@ class RemoteServiceClient:
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._lock = threading.Lock()
+
+    def notify(self, message: dict[str, Any]) -> None:
+        """Send a message that needs no answer (a plugin hook call)."""
+        with self._lock:
+            send(self._sock, message)
 
     def _call(self, method: str, arguments: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -169,7 +177,14 @@ def _run(sock: socket.socket, request: dict[str, Any], handler: Callable[..., An
         )
         context = _SandboxContext(*request["context"])
         context.start(request["timeout"])
-        with use_random(random.Random(request["seed"])), _frozen_at(request.get("frozen_at")):
+        hooks: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        if request.get("record_hooks"):
+            hooks = instrument(HookRecorder(ForwardingEvents(client.notify)))
+        with (
+            use_random(random.Random(request["seed"])),
+            _frozen_at(request.get("frozen_at")),
+            hooks,
+        ):
             try:
                 output = handler(event, context)
             except Exception as error:  # the invocation failed; Lambda would report it

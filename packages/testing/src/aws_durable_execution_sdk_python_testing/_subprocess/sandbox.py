@@ -34,9 +34,11 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
 )
 from aws_durable_execution_sdk_python.retries import current_random
+from aws_durable_execution_sdk_python_testing._subprocess.hooks import decode_hook_event
 from aws_durable_execution_sdk_python_testing._subprocess.target import target_of
 from aws_durable_execution_sdk_python_testing._subprocess.wire import WireClosed, receive, send
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
+from aws_durable_execution_sdk_python_testing.hooks import HookEvent
 
 __all__ = ["InvocationMode", "Outcome", "OutcomeKind", "RunDeadlineExceeded", "Sandbox"]
 
@@ -104,6 +106,8 @@ class Sandbox:
         self.invocation_timeout = invocation_timeout
         self.freeze_time = freeze_time
         self.run_deadline: float | None = None  # real monotonic seconds; set per run
+        # Where the plugin hook calls the child reports go (result.hook_events), if recorded.
+        self.hook_sink: list[HookEvent] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
 
@@ -185,6 +189,7 @@ class Sandbox:
             "timeout": self.invocation_timeout,
             "seed": current_random().getrandbits(64),
             "frozen_at": now.isoformat() if self.freeze_time else None,
+            "record_hooks": self.hook_sink is not None,
         }
         try:
             answer = self._ask(request, [theirs.fileno()])
@@ -217,6 +222,9 @@ class Sandbox:
                 message = receive(sock)
                 if message["op"] == "call":
                     send(sock, _answer(client, message))
+                elif message["op"] == "hook":
+                    if self.hook_sink is not None:
+                        self.hook_sink.append(decode_hook_event(message["event"]))
                 elif message["op"] == "returned":
                     final = Outcome(OutcomeKind.RETURNED, output=message["output"])
                 else:
