@@ -10,7 +10,6 @@ names in the input, because nothing else survives a process that dies.
 from __future__ import annotations
 
 import ctypes
-import inspect
 import multiprocessing
 import os
 import select
@@ -250,12 +249,8 @@ class StartWatcher:
         return self.inner.get_execution_state(arn, token, next_marker, max_items)
 
 
-# Depends on the SDK sending a pending at-least-once START while the step runs (the
-# start flush window); before that change the START only travels with the step's SUCCEED.
-@pytest.mark.skipif(
-    "start_flush_window" not in inspect.signature(durable_execution).parameters,
-    reason="needs the SDK to send a pending START while the step runs (start_flush_window)",
-)
+# Relies on the SDK sending a pending at-least-once START while the step runs (the start
+# flush window); without it the START would only travel with the step's SUCCEED.
 def test_os_exit_in_at_least_once_step_in_child_context_reruns_it(tmp_path: Path) -> None:
     path = str(tmp_path / "s")
     handler = exits_in_at_least_once_step_in_child_context
