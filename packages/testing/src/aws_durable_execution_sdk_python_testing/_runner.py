@@ -9,53 +9,39 @@ waits for. No sleeps, no polling, no background threads.
 
 from __future__ import annotations
 
-import contextlib
-import random
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_durable_execution_sdk_python.lambda_service import (
+    DurableServiceClient,
     ErrorObject,
-    Operation,
 )
-from aws_durable_execution_sdk_python.plugin import instrument, plugins_of
-from aws_durable_execution_sdk_python.retries import use_random
 from aws_durable_execution_sdk_python_testing._arguments import (
-    NAME,
     RunnerMode,
     check_name,
     check_seconds,
-    function_key,
     normalize_input,
-    qualifier,
     require_durable_handler,
 )
 from aws_durable_execution_sdk_python_testing._callback_desk import (
-    CallbackDesk,
     callback_names,
     open_callback,
 )
-from aws_durable_execution_sdk_python_testing._client import InMemoryServiceClient
-from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._describe import describe_execution
-from aws_durable_execution_sdk_python_testing._faults import FaultRegistry
-from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
+from aws_durable_execution_sdk_python_testing._engine import Engine, EngineSettings
+from aws_durable_execution_sdk_python_testing._invocation import Function
 from aws_durable_execution_sdk_python_testing._replay import assert_replays, replay
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
-from aws_durable_execution_sdk_python_testing._run_bound import overran
 from aws_durable_execution_sdk_python_testing._service.errors import (
     ServiceApiError,
 )
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
 from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
-    InMemoryDurableService,
 )
 from aws_durable_execution_sdk_python_testing._subprocess.sandbox import (
     InvocationMode,
-    RunDeadlineExceeded,
     Sandbox,
 )
 from aws_durable_execution_sdk_python_testing._subprocess.target import target_of
@@ -71,7 +57,6 @@ from aws_durable_execution_sdk_python_testing.errors import (
 )
 from aws_durable_execution_sdk_python_testing.faults import Fault
 from aws_durable_execution_sdk_python_testing.history import HistorySource, ReplayReport
-from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
 __all__ = ["DurableFunctionTestRunner", "normalize_input"]
 
@@ -142,37 +127,68 @@ class DurableFunctionTestRunner:
     ) -> None:
         require_durable_handler(handler)
         self.invocation_mode = InvocationMode.parse(invocation_mode)
-        self._sandbox: Sandbox | None = None
+        sandbox: Sandbox | None = None
         if self.invocation_mode is InvocationMode.SUBPROCESS:
             target_of(handler)  # a handler no other process can import fails here, at once
             timeout = check_seconds("invocation_timeout", invocation_timeout)
-            self._sandbox = Sandbox(timeout, freeze_time)
+            sandbox = Sandbox(timeout, freeze_time)
         self.handler = handler
         self.poll_interval = poll_interval  # accepted for compatibility; nothing polls
-        self.execution_timeout = execution_timeout
         self.invocation_timeout = invocation_timeout
         self.skip_time = skip_time
-        self.freeze_time = freeze_time
-        self.durable_execution_timeout = durable_execution_timeout
-        self.invocation_retries = invocation_retries
-        self.seed = seed
         self.function_name = function_name
-        # Record what plugins see: by default only when the handler has plugins, so a plain
-        # handler keeps the SDK's zero-cost path.
-        self.record_hooks = record_hooks
-        self.clock = VirtualClock()
-        self.service = InMemoryDurableService(self.clock, limits or Limits())
-        self.service.invoke_hook = self._start_target
-        self._desk = CallbackDesk(self.service)
-        self.service.callback_hook = self._desk.on_created
-        self._faults = FaultRegistry(faults, always_replay)
-        self.client = InMemoryServiceClient(self.service, self._faults)
-        self._functions: dict[str, Function] = {}
-        self._function_of: dict[str, Function] = {}  # execution ARN -> function
-        self._random: dict[str, random.Random] = {}
-        self._freezer: Any = None
-        self._frozen: Any = None
+        self._engine = Engine(
+            EngineSettings(
+                execution_timeout=execution_timeout,
+                durable_execution_timeout=durable_execution_timeout,
+                invocation_retries=invocation_retries,
+                seed=seed,
+                freeze_time=freeze_time,
+                record_hooks=record_hooks,
+            ),
+            limits,
+            faults,
+            always_replay,
+            sandbox,
+        )
+        self.clock = self._engine.clock
+        self.service = self._engine.service
         self._closed = False
+
+    @property
+    def client(self) -> DurableServiceClient:
+        """The service client handlers are invoked with; a test may wrap it (recording,
+        faults) by assigning a ``DurableServiceClient`` of its own."""
+        return self._engine.client
+
+    @client.setter
+    def client(self, client: DurableServiceClient) -> None:
+        self._engine.client = client
+
+    @property
+    def settings(self) -> EngineSettings:
+        """The options the loop runs with (read-only)."""
+        return self._engine.settings
+
+    @property
+    def execution_timeout(self) -> float:
+        return self.settings.execution_timeout
+
+    @property
+    def durable_execution_timeout(self) -> int:
+        return self.settings.durable_execution_timeout
+
+    @property
+    def invocation_retries(self) -> int:
+        return self.settings.invocation_retries
+
+    @property
+    def seed(self) -> int | str:
+        return self.settings.seed
+
+    @property
+    def freeze_time(self) -> bool:
+        return self.settings.freeze_time
 
     # -- context management --------------------------------------------------------------
 
@@ -183,11 +199,7 @@ class DurableFunctionTestRunner:
         self.close()
 
     def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.stop()
-        if self._freezer is not None:
-            self._freezer.stop()
-            self._freezer = self._frozen = None
+        self._engine.close()
         self._closed = True
 
     # -- chained-invoke targets ----------------------------------------------------------
@@ -195,7 +207,7 @@ class DurableFunctionTestRunner:
     def register_durable_function(self, function_name: str, handler: Callable[..., Any]) -> None:
         """Make ``context.invoke(function_name, ...)`` run ``handler`` as its own execution."""
         require_durable_handler(handler, f"the durable function {function_name!r}")
-        if self._sandbox is not None:
+        if self._engine.sandbox is not None:
             target_of(handler)
         self._register(function_name, Function(handler, durable=True))
 
@@ -204,40 +216,7 @@ class DurableFunctionTestRunner:
         self._register(function_name, Function(func, durable=False))
 
     def _register(self, function_name: str, function: Function) -> None:
-        if not callable(function.handler):
-            raise DurableFunctionsTestError(f"{function_name!r}: the handler must be callable")
-        key = function_key(function_name)
-        if not NAME.fullmatch(key):
-            raise DurableFunctionsTestError(
-                f"function_name={function_name!r}: use a Lambda function name or ARN"
-            )
-        self._functions[key] = function
-
-    def _start_target(
-        self, caller: ExecutionRecord, op: Operation, function_name: str, payload: str
-    ) -> str | None:
-        key = function_key(function_name)
-        function = self._functions.get(key)
-        plan = self._faults.get(caller.arn)
-        if plan is not None and (failing := plan.invoke_target(op.name, key)) is not None:
-            function = Function(failing, durable=False)
-        if function is None:
-            return None
-        record = self.service.start_execution(
-            key,
-            op.operation_id[:32],
-            payload,
-            self.durable_execution_timeout,
-            qualifier=qualifier(function_name),
-        )
-        record.parent = (caller.arn, op.operation_id)
-        self._track(record, function)
-        self._desk.inherit(caller.arn, record.arn)
-        return record.arn
-
-    def _track(self, record: ExecutionRecord, function: Function) -> None:
-        self._function_of[record.arn] = function
-        self._random[record.arn] = random.Random(f"{self.seed}:{len(self._random)}")
+        self._engine.register(function_name, function)
 
     # -- running -------------------------------------------------------------------------
 
@@ -323,7 +302,9 @@ class DurableFunctionTestRunner:
             raise DurableFunctionsTestError(f"account_id={account_id!r}: expected 12 digits")
         check_name("function_name", function_name)
         check_name("execution_name", execution_name)
-        plan = self._faults.prepare(crash_after, faults, subprocess=self._sandbox is not None)
+        plan = self._engine.faults.prepare(
+            crash_after, faults, subprocess=self._engine.sandbox is not None
+        )
         record = self.service.start_execution(
             function_name,
             execution_name,
@@ -333,11 +314,11 @@ class DurableFunctionTestRunner:
         )
         handler = self.handler
         if plan is not None:
-            self._faults.track(record, plan)
+            self._engine.faults.track(record, plan)
             callbacks = plan.callback_answers(callbacks)
-            handler = handler if self._sandbox is not None else plan.wrap(handler)
-        self._track(record, Function(handler))
-        self._desk.declare(record.arn, callbacks)
+            handler = handler if self._engine.sandbox is not None else plan.wrap(handler)
+        self._engine.track(record, Function(handler))
+        self._engine.desk.declare(record.arn, callbacks)
         return record.arn
 
     def wait_for_result(
@@ -351,15 +332,15 @@ class DurableFunctionTestRunner:
         record = self._record(execution_arn)
         self._drive(execution_arn, timeout, until=None)
         if not record.is_terminal:
-            raise StuckExecutionError(self._stuck_message(record))
+            raise StuckExecutionError(self._engine.stuck_message(record))
         result = self.get_result(execution_arn)
-        self._faults.check_fired(execution_arn, result)
+        self._engine.faults.check_fired(execution_arn, result)
         return result
 
     @property
     def rejected_callback_actions(self) -> list[tuple[CreatedCallback, Any, ServiceApiError]]:
         """Declared answers that came too late (their callback or execution had ended)."""
-        return self._desk.rejected_callback_actions
+        return self._engine.desk.rejected_callback_actions
 
     def get_result(self, execution_arn: str) -> DurableFunctionTestResult:
         return DurableFunctionTestResult.from_record(self._record(execution_arn))
@@ -394,7 +375,7 @@ class DurableFunctionTestRunner:
     def stop_execution(self, execution_arn: str, error: ErrorObject | None = None) -> None:
         """``StopDurableExecution``: the execution ends STOPPED."""
         self._record(execution_arn)
-        self._call(self.service.stop, execution_arn, error)
+        self._engine.call(self.service.stop, execution_arn, error)
 
     # -- saved histories -----------------------------------------------------------------
 
@@ -464,27 +445,18 @@ class DurableFunctionTestRunner:
         self._answer(self.service.send_callback_heartbeat, callback_id)
 
     def _answer(self, method: Callable[..., None], callback_id: str, *args: Any) -> None:
-        self._call(method, callback_id, *args)
-        owner = self.service.callbacks.owner(callback_id)
-        if owner is not None:
-            root = self._record(owner[0])
-            while root.parent is not None:
-                root = self._record(root.parent[0])
-            self._drive(root.arn, None, until=None, pause_for_callbacks=True)
+        self._engine.answer(method, callback_id, *args)
 
-    def _call(self, method: Callable[..., None], *args: Any) -> None:
-        try:
-            method(*args)
-        except ServiceApiError as error:
-            raise DurableFunctionsTestError(f"{error.code}: {error.message}") from error
+    def advance_time(self, seconds: float) -> None:
+        """Move the virtual clock forward, firing (and invoking for) whatever falls due.
 
-    # -- the loop ------------------------------------------------------------------------
+        For imperative tests: answer a callback "two hours later" with
+        ``runner.advance_time(7200)`` before ``send_callback_success``.
+        """
+        self._engine.advance_time(seconds)
 
     def _record(self, arn: str) -> ExecutionRecord:
-        try:
-            return self.service.get(arn)
-        except ServiceApiError as error:
-            raise DurableFunctionsTestError(str(error)) from None
+        return self._engine.record(arn)
 
     def _drive(
         self,
@@ -494,99 +466,7 @@ class DurableFunctionTestRunner:
         *,
         pause_for_callbacks: bool = False,
     ) -> None:
-        """Run invocations and timers until ``arn`` ends, ``until()`` holds, or nothing can.
-
-        With ``pause_for_callbacks`` it also stops, before moving the clock, once the
-        execution waits on a callback only the test can answer (``run_async``).
-        """
-        record = self._record(arn)
-        limit = self.execution_timeout if timeout is None else timeout
-        deadline = VirtualClock.real_monotonic() + limit
-        if self._sandbox is not None:
-            self._sandbox.run_deadline = deadline
-        try:
-            while not record.is_terminal and not (until is not None and until()):
-                if VirtualClock.real_monotonic() > deadline:
-                    raise TimeoutError(overran(record, limit, killed=False))
-                ready = self.service.next_ready()
-                if ready is not None:
-                    try:
-                        self._invoke(ready)
-                    except RunDeadlineExceeded:
-                        raise TimeoutError(overran(ready, limit, killed=True)) from None
-                elif (
-                    pause_for_callbacks and self._desk.awaits_test(record)
-                ) or not self.service.fire_next_timers():
-                    return
-        finally:
-            self._desk.drop_orphaned()
-            if self._sandbox is not None:
-                # No process outlives the call that needed it.
-                self._sandbox.stop()
-                self._sandbox.run_deadline = None
-
-    def advance_time(self, seconds: float) -> None:
-        """Move the virtual clock forward, firing (and invoking for) whatever falls due.
-
-        For imperative tests: answer a callback "two hours later" with
-        ``runner.advance_time(7200)`` before ``send_callback_success``.
-        """
-        target = self.clock.now() + check_seconds("advance_time", seconds)
-        while True:
-            ready = self.service.next_ready()
-            if ready is not None:
-                self._invoke(ready)
-                continue
-            timer = self.service.timers.peek()
-            if timer is None or timer.when > target or not self.service.fire_next_timers():
-                break
-        self.clock.advance_to(target)
-        self._desk.drop_orphaned()
-        if self._sandbox is not None:
-            self._sandbox.stop()
-
-    def _invoke(self, record: ExecutionRecord) -> None:
-        function = self._function_of[record.arn]
-        record_hooks = self.record_hooks
-        if record_hooks is None:
-            record_hooks = bool(plugins_of(function.handler))
-        hooks = instrument(HookRecorder(record.hook_events)) if record_hooks else nullcontext()
-        if self._sandbox is not None:  # plugins run in the child, which reports their calls
-            self._sandbox.hook_sink = record.hook_events if record_hooks else None
-        with use_random(self._random[record.arn]), hooks:
-            invoke(
-                self.service,
-                self.client,
-                record,
-                self._function_of[record.arn],
-                self._time_for_user_code,
-                self.invocation_retries,
-                self._sandbox,
-            )
-
-    @contextlib.contextmanager
-    def _time_for_user_code(self) -> Iterator[None]:
-        if not self.freeze_time:
-            yield
-            return
-        if self._freezer is None:
-            import freezegun
-
-            self._freezer = freezegun.freeze_time(self.clock.now_datetime(), tick=True)
-            self._frozen = self._freezer.start()
-        else:
-            self._frozen.move_to(self.clock.now_datetime())
-        yield
-
-    def _stuck_message(self, record: ExecutionRecord) -> str:
-        waiting = list(iter_waiting(record))
-        for other in self.service.executions.values():
-            if other.parent is not None and other.parent[0] == record.arn and not other.is_terminal:
-                waiting.extend(
-                    f"{item} (in invoked {other.function_name})" for item in iter_waiting(other)
-                )
-        detail = "; ".join(waiting) or "nothing: no timer is due and no input is expected"
-        return f"execution {record.arn} cannot make progress; it waits for {detail}"
+        self._engine.drive(arn, timeout, until, pause_for_callbacks=pause_for_callbacks)
 
 
 def _first(*values: float | None) -> float | None:
