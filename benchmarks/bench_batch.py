@@ -12,7 +12,6 @@ pytest-benchmark.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench_core import Case, Measurement
+from bench_core import Case, Measurement, run_cli
 from bench_core import measure as measure_case
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
@@ -261,32 +260,12 @@ def report(measurements: list[Measurement]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
-    parser.add_argument(
-        "--repeat", type=int, default=None, help="timed runs per case (default: per case)"
+    return run_cli(
+        __doc__.splitlines()[0],
+        cases(),
+        argv,
+        lambda _selected, measurements: report(measurements),
     )
-    parser.add_argument(
-        "--only",
-        metavar="TEXT",
-        default="",
-        help="run only the cases whose name contains TEXT (e.g. for a profiler)",
-    )
-    args = parser.parse_args(argv)
-    selected = [case for case in cases() if args.only in case.name]
-    if not selected:
-        parser.error(f"--only {args.only!r} matches no case")
-    print(
-        f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "
-        "then a target is compared with the median of the timed runs\n"
-    )
-    measurements = [measure(case, args.repeat) for case in selected]
-    missed = report(measurements)
-    if missed:
-        print(f"missed targets: {', '.join(missed)}")
-        if args.check:
-            return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -299,8 +299,17 @@ def report(measurements: list[Measurement], checkpoint_calls_1k: int | None) -> 
     return missed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_cli(
+    description: str,
+    all_cases: list[Case],
+    argv: list[str] | None,
+    summarise: Callable[[list[Case], list[Measurement]], list[str]],
+) -> int:
+    """The command line every benchmark script shares: ``--check``, ``--repeat``, ``--only``.
+
+    ``summarise`` prints the table (and any extra lines) and returns the missed targets.
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
         "--repeat", type=int, default=None, help="timed runs per case (default: per case)"
@@ -312,23 +321,29 @@ def main(argv: list[str] | None = None) -> int:
         help="run only the cases whose name contains TEXT (e.g. for a profiler)",
     )
     args = parser.parse_args(argv)
-    selected = [case for case in cases() if args.only in case.name]
+    selected = [case for case in all_cases if args.only in case.name]
     if not selected:
         parser.error(f"--only {args.only!r} matches no case")
     print(
         f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "
         "then a target is compared with the median of the timed runs\n"
     )
-    measurements = [measure(case, args.repeat) for case in selected]
-    checkpoint_calls_1k = None
-    if any(case.name == STEPS_1K for case in selected):
-        checkpoint_calls_1k = run_steps(1_000)[1]
-    missed = report(measurements, checkpoint_calls_1k)
+    missed = summarise(selected, [measure(case, args.repeat) for case in selected])
     if missed:
         print(f"missed targets: {', '.join(missed)}")
         if args.check:
             return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    def summarise(selected: list[Case], measurements: list[Measurement]) -> list[str]:
+        checkpoint_calls_1k = None
+        if any(case.name == STEPS_1K for case in selected):
+            checkpoint_calls_1k = run_steps(1_000)[1]
+        return report(measurements, checkpoint_calls_1k)
+
+    return run_cli(__doc__.splitlines()[0], cases(), argv, summarise)
 
 
 if __name__ == "__main__":

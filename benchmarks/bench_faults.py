@@ -10,11 +10,10 @@ the target holds it for the 100 steps a unit test would plausibly have.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
-from bench_core import STEP_LIMITS, Case, check_succeeded, measure, report, steps_handler
+from bench_core import STEP_LIMITS, Case, check_succeeded, report, run_cli, steps_handler
 
 from aws_durable_execution_sdk_python_testing import (
     DurableFunctionTestResult,
@@ -79,20 +78,12 @@ def cases() -> list[Case]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
-    parser.add_argument("--repeat", type=int, default=None, help="timed runs per case")
-    args = parser.parse_args(argv)
-    print(
-        f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "
-        "then a target is compared with the median of the timed runs\n"
+    return run_cli(
+        __doc__.splitlines()[0],
+        cases(),
+        argv,
+        lambda _selected, measurements: report(measurements, None),
     )
-    missed = report([measure(case, args.repeat) for case in cases()], None)
-    if missed:
-        print(f"missed targets: {', '.join(missed)}")
-        if args.check:
-            return 1
-    return 0
 
 
 if __name__ == "__main__":
