@@ -1,14 +1,10 @@
-"""The quote fan-out survives a crash at every checkpoint boundary when one provider at most
-can win.
+"""The quote fan-out survives a crash at every checkpoint boundary.
 
-Not proven here, because it fails: every provider up (``{"item": "sku-42"}``). The
-fault-free run reports primary FAILED (20 runs of 20 here; its own test allows STARTED, a
-race). After ``CrashAfterCheckpoint(1)`` (the call with primary's failed step, before its
-branch context completed) about one run in two reports primary STARTED, although
-``ContextFailed primary`` is the first event of the next invocation, before express's
-success and the parallel's ``ContextSucceeded``. The same defect as in ``batch_etl``: a
-branch resumed from a STARTED context whose contents had already finished can be missing
-from the ``BatchResult`` when the batch completes early.
+With the default input (``{"item": "sku-42"}``: primary down, bulk slow, express up)
+primary fails at once and express answers. A crash right after the call that holds
+primary's failed step, before its branch context completed, leaves a branch whose outcome
+only replay decides: the resumed invocation settles it before any branch running live can
+complete the parallel, so primary is reported FAILED, as in the fault-free run.
 """
 
 from __future__ import annotations
@@ -25,4 +21,11 @@ from examples.fanout_first_successful.workflow import handler
 def test_the_fanout_survives_a_crash_at_every_checkpoint_boundary(down: list[str]):
     report = assert_durable(handler, {"item": "sku-7", "down": down})
 
+    assert report.schedules_checked == 2 * report.checkpoint_calls > 0
+
+
+def test_the_first_answer_survives_a_crash_at_every_checkpoint_boundary():
+    report = assert_durable(handler, {"item": "sku-42"})
+
+    assert report.reference.result["statuses"]["primary"] == "FAILED"
     assert report.schedules_checked == 2 * report.checkpoint_calls > 0

@@ -94,6 +94,7 @@ class DurableContext:
         id_prefix: str | None = None,
         stop: threading.Event | None = None,
         execution_context: ExecutionContext | None = None,
+        watch: Callable[[str], None] | None = None,
     ) -> None:
         self.state = state
         self.lambda_context = lambda_context
@@ -104,6 +105,8 @@ class DurableContext:
         # item's id while ParentId stays the map's.
         self._ids = OperationIdSequence(id_prefix or parent_id)
         self._stop = stop
+        # Told the id of every operation about to run here (a batch item's replay order).
+        self._watch = watch
         self._base_logger = logger or Logger(extra={"executionArn": state.durable_execution_arn})
         self._logger = self._base_logger.with_extra(parentId=parent_id).with_is_replaying(
             self.is_replaying
@@ -126,12 +129,15 @@ class DurableContext:
         enclosing = ENCLOSING_STEP.get()
         if enclosing is not None:
             refuse_inside_step(enclosing, sub_type.value)
+        op_id = self._ids.next_id()
+        if self._watch is not None:
+            self._watch(op_id)  # may wait for the batch to settle replayed outcomes first
         if self._stop is not None and self._stop.is_set():
             raise OrphanedChildException(
                 "the map or parallel this item belongs to has already completed",
                 self._parent_id,
             )
-        return OperationIdentifier(self._ids.next_id(), sub_type, self._parent_id, name)
+        return OperationIdentifier(op_id, sub_type, self._parent_id, name)
 
     def _child(self, operation_id: str) -> DurableContext:
         return DurableContext(
@@ -141,10 +147,15 @@ class DurableContext:
             self._base_logger,
             stop=self._stop,
             execution_context=self.execution_context,
+            watch=self._watch,
         )
 
     def _batch_child(
-        self, operation_id: str, parent_id: str | None, stop: threading.Event | None
+        self,
+        operation_id: str,
+        parent_id: str | None,
+        stop: threading.Event | None,
+        watch: Callable[[str], None] | None = None,
     ) -> DurableContext:
         return DurableContext(
             self.state,
@@ -154,6 +165,7 @@ class DurableContext:
             id_prefix=operation_id,
             stop=stop or self._stop,
             execution_context=self.execution_context,
+            watch=_both(watch, self._watch),
         )
 
     def step(
@@ -389,6 +401,20 @@ class DurableContext:
         settings = BatchSettings.of(BatchKind.PARALLEL, config)
         identifier = self._identifier(OperationSubType.PARALLEL, name)
         return run_batch(self.state, identifier, units, settings, self._batch_child)
+
+
+def _both(
+    first: Callable[[str], None] | None, second: Callable[[str], None] | None
+) -> Callable[[str], None] | None:
+    """One watch telling both (an item of a batch nested in another batch's item)."""
+    if first is None or second is None:
+        return first or second
+
+    def watch(op_id: str) -> None:
+        first(op_id)
+        second(op_id)
+
+    return watch
 
 
 def _map_item(

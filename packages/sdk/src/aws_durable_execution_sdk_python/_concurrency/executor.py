@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import enum
+import functools
 import json
 import os
 import threading
@@ -41,8 +42,14 @@ from aws_durable_execution_sdk_python._concurrency.policy import (
     CompletionPolicy,
     CompletionReason,
 )
-from aws_durable_execution_sdk_python._model.enums import OperationStatus, OperationSubType
+from aws_durable_execution_sdk_python._model.enums import (
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+)
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
+from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._operations.child import run_child
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
 from aws_durable_execution_sdk_python.config import (
@@ -75,10 +82,16 @@ _EAGER_WORKERS = min(32, (os.cpu_count() or 1) + 4)
 
 class ContextFactory(Protocol):
     """Builds the context an item runs with: its operation id, the parent id its operations
-    carry (``None``: the item's own id) and the event that tells it the batch is done."""
+    carry (``None``: the item's own id), the event that tells it the batch is done and the
+    watch told the id of each operation it is about to run (``None``: nobody asks)."""
 
     def __call__(
-        self, operation_id: str, parent_id: str | None, stop: threading.Event | None, /
+        self,
+        operation_id: str,
+        parent_id: str | None,
+        stop: threading.Event | None,
+        watch: Callable[[str], None] | None = None,
+        /,
     ) -> DurableContext: ...
 
 
@@ -219,6 +232,18 @@ class _Engine:
         self._settled = 0  # items finished by workers so far: the dispatcher's progress sign
         self._fatal: BaseException | None = None
         self._complete = False
+        # Replay order (docs/decisions.md, "Batch items: started when admitted, never-started
+        # ones listed"): when the batch resumes, the admitted items whose context an earlier
+        # invocation started run first, at once, and settle in index order; one that reaches
+        # an operation its checkpoints do not complete ("live") waits there. Once each is
+        # resolved (settled, or waiting live) _order is empty and the rest runs as at first.
+        self._resuming = batch_id in state.replayed_ids
+        self._order: deque[int] = deque()  # resumed items not yet resolved, in index order
+        self._gated: set[int] = set()  # the same, as a set
+        self._live: set[int] = set()  # gated items that reached a live operation
+        self._counted: set[int] = set()  # items whose completion was checkpointed and counted
+        # Replay of a batch already complete: the items the first run had admitted.
+        self._admitted_before: frozenset[int] = frozenset()
         # Guards every field above from _pending on, and the tallies.
         self._cond = threading.Condition(threading.Lock())
 
@@ -244,14 +269,16 @@ class _Engine:
             is_virtual=flat,
         )
         parent = self.batch_id if flat else None
+        index = unit.index
+        watch = (lambda op_id: self._watch(index, op_id)) if index in self._gated else None
         try:
             value = run_child(
                 self.state,
                 self._identifier(unit),
                 unit.func,
                 config,
-                lambda op_id: self.make_context(op_id, parent, self.stop),
-                queue_completion=True,
+                lambda op_id: self.make_context(op_id, parent, self.stop, watch),
+                record=lambda update: self._completed(unit, update),
             )
         except ChildContextError as error:
             return _Outcome.FAILED, error
@@ -263,15 +290,16 @@ class _Engine:
             return _Outcome.FATAL, error
         return _Outcome.SUCCEEDED, value
 
-    def _record(self, unit: Unit, outcome: _Outcome, value: Any) -> None:
+    def _record(self, unit: Unit, outcome: _Outcome, value: Any, count: bool = True) -> None:
+        """The item's entry; ``count``: add it to the tallies (not yet counted)."""
         index = unit.index
         if outcome is _Outcome.SUCCEEDED:
             self.items[index] = BatchItem(index, BatchItemStatus.SUCCEEDED, value)
-            self.successes += 1
+            self.successes += count
         elif outcome is _Outcome.FAILED:
             error = ErrorObject.from_exception(value)
             self.items[index] = BatchItem(index, BatchItemStatus.FAILED, None, error)
-            self.failures += 1
+            self.failures += count
         else:  # suspended or abandoned: started but not finished
             self.items[index] = BatchItem(index, BatchItemStatus.STARTED)
             if outcome is _Outcome.SUSPENDED:
@@ -291,23 +319,102 @@ class _Engine:
             self._holding += 1
         return admitted
 
+    def _completed(self, unit: Unit, update: OperationUpdate) -> None:
+        """An item's SUCCEED or FAIL, from inside ``run_child``: queued to the checkpoint and
+        counted in one step, under the lock, so the checkpoint holds the completions in the
+        order the batch counts them. Once the batch is complete it is not queued at all: the
+        item is reported started, and a replay finds its context started too."""
+        with self._cond:
+            mine = self._await_turn(unit.index)
+            try:
+                if self._complete:
+                    return
+                self.state.enqueue(update)
+                self._counted.add(unit.index)
+                if update.action is OperationAction.SUCCEED:
+                    self.successes += 1
+                else:
+                    self.failures += 1
+                self._holding -= 1
+                self._check_complete()
+                self._queue.extend(self._admit())
+            finally:
+                if mine:
+                    self._resolve(unit.index)
+
     def _settle(self, unit: Unit, outcome: _Outcome, value: Any) -> None:
+        index = unit.index
         if outcome is _Outcome.FATAL:
             self._fatal = self._fatal or value
-            self._holding -= 1
+            if index not in self._counted:
+                self._holding -= 1
+            self._resolve(index)
+        elif index in self._counted:
+            # Counted when its completion was queued; only its value was missing.
+            self._record(unit, outcome, value, count=False)
         else:
+            mine = self._await_turn(index)
             if self._complete:
                 # Decided without it: whatever it did since, it is reported as started.
                 outcome, value = _Outcome.ABANDONED, None
             self._record(unit, outcome, value)
             if outcome is not _Outcome.SUSPENDED:
                 self._holding -= 1
+            if mine:
+                self._resolve(index)
+        self._check_complete()
+
+    def _check_complete(self) -> None:
         if not self._complete and (
             self._fatal is not None or self.policy.is_complete(self.successes, self.failures)
         ):
             self._complete = True
             self.stop.set()  # items still running stop at their next operation
             self._cond.notify_all()
+
+    # -- replay order (under the lock, but for _watch's first look) -------------------------
+
+    def _watch(self, index: int, op_id: str) -> None:
+        """A gated item is about to run ``op_id``: unless its checkpoint completes it (or it
+        is a context, whose contents decide), the item runs live from here on."""
+        if index not in self._gated or index in self._live:
+            return
+        op = self.state.get(op_id)
+        if (
+            op is not None
+            and op_id in self.state.replayed_ids
+            and (op.status.is_terminal or op.operation_type is OperationType.CONTEXT)
+        ):
+            return
+        with self._cond:
+            if index in self._gated:
+                self._live.add(index)
+                self._advance()
+            while self._order and not self._complete:
+                self._cond.wait()  # live work waits for every outcome the checkpoints hold
+
+    def _await_turn(self, index: int) -> bool:
+        """Wait until this item may settle; True when it is a gated item finishing from its
+        checkpoints alone (then the caller resolves it once settled)."""
+        if index in self._gated and index not in self._live:
+            while not self._complete and self._order[0] != index:
+                self._cond.wait()
+            return True
+        while self._order and not self._complete:
+            self._cond.wait()
+        return False
+
+    def _resolve(self, index: int) -> None:
+        if index in self._gated:
+            self._gated.discard(index)
+            self._order.remove(index)
+            self._advance()
+            self._cond.notify_all()
+
+    def _advance(self) -> None:
+        while self._order and self._order[0] in self._live:
+            self._gated.discard(self._order.popleft())
+        self._cond.notify_all()
 
     # -- the coordinator -----------------------------------------------------------------
 
@@ -321,6 +428,7 @@ class _Engine:
         threads: list[threading.Thread] = []
         dispatcher: threading.Thread | None = None
         try:
+            self._resume(threads)
             dispatcher = self._dispatch(threads)
             self._work()
         finally:
@@ -335,14 +443,49 @@ class _Engine:
             raise _earliest(self.suspensions)
         not_started = []
         for unit in self._pending:
-            if self.state.get(self._identifier(unit).operation_id) is not None:
-                # Started in an earlier invocation, not resumed: the batch completed first.
+            if (
+                unit.index in self._admitted_before
+                or self.state.get(self._identifier(unit).operation_id) is not None
+            ):
+                # Admitted in an earlier invocation, not resumed: the batch completed first.
                 self._record(unit, _Outcome.ABANDONED, None)
             else:
                 not_started.append(unit.index)
         ordered = [self.items[i] for i in sorted(self.items)]
         reason = self.policy.reason(self.successes, self.failures)
         return BatchResult(ordered, reason, tuple(not_started))
+
+    def _resume(self, threads: list[threading.Thread]) -> None:
+        """Replay of a started batch: admit the first items; those whose context an earlier
+        invocation started run at once, one thread each, and settle in index order; one that
+        reaches a live operation waits there. Returns once each is settled or waiting, so
+        that the others (queued, as admitted) start as on a first run."""
+        if not self._resuming:
+            return
+        resumed: list[Unit] = []
+        with self._cond:
+            for unit in self._admit():
+                if self._identifier(unit).operation_id in self.state.replayed_ids:
+                    resumed.append(unit)
+                else:
+                    self._queue.append(unit)
+            self._order.extend(unit.index for unit in resumed)
+            self._gated.update(self._order)
+            self._running += len(resumed)
+        for unit in resumed:
+            name = f"durable-batch-resumed-{unit.index}"
+            threads.append(self._start_thread(functools.partial(self._resume_one, unit), name))
+        with self._cond:
+            while self._order and not self._complete:
+                self._cond.wait()
+
+    def _resume_one(self, unit: Unit) -> None:
+        outcome, value = self._run_item(unit)
+        with self._cond:
+            self._settle(unit, outcome, value)
+            self._running -= 1
+            self._settled += 1
+            self._cond.notify_all()  # idle workers may be waiting for the last one running
 
     def _dispatch(self, threads: list[threading.Thread]) -> threading.Thread | None:
         """Admit the first items and see each one has a worker to take it.
@@ -355,7 +498,7 @@ class _Engine:
         with self._cond:
             self._queue.extend(self._admit())
             self._coming = 1  # the calling thread
-            count = 0 if self._complete else min(eager, len(self._queue) - 1)
+            count = 0 if self._complete else max(0, min(eager, len(self._queue) - 1))
             self._coming += count  # counted now, started outside the lock (they need it)
         for number in range(count):
             threads.append(self._start_thread(self._work, f"durable-batch-{number}"))
@@ -403,9 +546,9 @@ class _Engine:
         while True:
             with self._cond:
                 if unit is not None:
+                    self._settle(unit, outcome, value)
                     self._running -= 1
                     self._settled += 1
-                    self._settle(unit, outcome, value)
                     self._queue.extend(self._admit())
                     if len(self._queue) > 1:
                         self._cond.notify(len(self._queue) - 1)
@@ -439,13 +582,9 @@ class _Engine:
         remaining: deque[Unit] = deque()
         for unit in self._pending:
             op = self.state.get(self._identifier(unit).operation_id)
-            details = op.context_details if op is not None else None
-            settled = op is not None and (
-                op.status is OperationStatus.FAILED
-                or (
-                    op.status is OperationStatus.SUCCEEDED
-                    and not (details and details.replay_children)
-                )
+            settled = op is not None and op.status in (
+                OperationStatus.FAILED,
+                OperationStatus.SUCCEEDED,
             )
             if not settled:
                 remaining.append(unit)
@@ -459,6 +598,16 @@ class _Engine:
         self._pending = remaining
         if self.policy.is_complete(self.successes, self.failures):
             self._complete = True
+            # Completions are checkpointed in the order they are counted, and none once
+            # the batch is complete: the last of these completed it, and each before it
+            # had admitted the next item.
+            finished = len(self.units) - len(remaining)
+            admitted = len(self.units)
+            if self._limit is not None and finished:
+                admitted = min(admitted, self._limit + finished - 1)
+            elif not finished:
+                admitted = 0
+            self._admitted_before = frozenset(unit.index for unit in self.units[:admitted])
 
     def _rebuild_from_summary(self) -> BatchResult[Any] | None:
         """Replay of a batch whose result was too large to store: rebuild it item by item."""

@@ -17,7 +17,7 @@ from aws_durable_execution_sdk_python._model.enums import (
     OperationStatus,
 )
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
-from aws_durable_execution_sdk_python._model.update import ContextOptions
+from aws_durable_execution_sdk_python._model.update import ContextOptions, OperationUpdate
 from aws_durable_execution_sdk_python._operations.failures import operation_error
 from aws_durable_execution_sdk_python._operations.replay import (
     checkpointed,
@@ -53,12 +53,13 @@ def run_child(
     make_context: Callable[[str], DurableContext],
     error_class: type[DurableOperationError] = ChildContextError,
     *,
-    queue_completion: bool = False,
+    record: Callable[[OperationUpdate], None] | None = None,
 ) -> T:
-    """Run ``func`` in a child context; ``queue_completion`` queues the SUCCEED/FAIL instead
-    of waiting for it (map items: the batch's own completion sends them, in order)."""
+    """Run ``func`` in a child context; ``record`` takes the SUCCEED/FAIL instead of a
+    commit that waits for it (map items: the batch queues it, or not, as it counts the item,
+    and its own completion sends it)."""
     config = config or _DEFAULT
-    complete = state.enqueue if queue_completion else state.commit
+    complete = record or state.commit
     op = checkpointed(state, identifier)
     replaying_children = False
     if op is not None:
