@@ -34,7 +34,7 @@ HOOKS = (
     "on_user_function_start",
     "on_user_function_end",
 )
-PLUGIN_LOGGER = "aws_durable_execution_sdk_python.plugins"
+PLUGIN_LOGGER = "aws_durable_execution_sdk_python.plugin"
 SHIPMENT = {"shipment_id": "s-1"}
 EXPECTED_RESULT = {
     "shipment_id": "s-1",

@@ -45,7 +45,7 @@ from .harness import (
 from .matcher import load_requirement
 
 FILES = requirement_files("plugin")
-PLUGIN_ERRORS = "aws_durable_execution_sdk_python.plugins"  # where plugin failures are logged
+PLUGIN_ERRORS = "aws_durable_execution_sdk_python.plugin"  # where plugin failures are logged
 
 CTX_S, CTX_OK = "ContextStarted", "ContextSucceeded"
 STEP_S, WAIT_S, WAIT_OK = "StepStarted", "WaitStarted", "WaitSucceeded"
@@ -118,7 +118,7 @@ def _step_lifecycle(outcome: Any, events: list[dict[str, Any]]) -> None:
     (end,) = _ops(outcome, "on_operation_end")
     assert start.operation_id == end.operation_id == events[1]["Id"]
     assert start.operation_type is OperationType.STEP and start.name == "greet"
-    assert not start.is_replayed and start.status is None
+    assert not start.is_replayed and start.status is OperationStatus.STARTED
     assert end.status is OperationStatus.SUCCEEDED and end.end_time is not None
 
 

@@ -17,7 +17,12 @@ from typing import Any
 import pytest
 from plugin_support import Recorder, _one, run
 
-from aws_durable_execution_sdk_python import DurableContext, ValidationError, durable_execution
+from aws_durable_execution_sdk_python import (
+    DurableContext,
+    PluginLoadError,
+    ValidationError,
+    durable_execution,
+)
 from aws_durable_execution_sdk_python.plugin import (
     DurableInstrumentationPlugin,
     InvocationStartInfo,
@@ -67,7 +72,7 @@ REFUSED = [
     ),
     pytest.param(
         [_make_plugin],
-        r"plugins\[0\] is the function _make_plugin.*plugins=\[MyPlugin\(\)\].*create_plugin",
+        r"plugins\[0\] is the function _make_plugin.*create_plugin.*plugins=\[MyPlugin\(\)\]",
         id="a bare function",
     ),
     pytest.param("my_plugin", r"a list", id="a string"),
@@ -80,7 +85,7 @@ REFUSED = [
 def test_plugins_that_are_not_a_list_of_plugins_are_refused_with_the_fix(
     plugins: Any, message: str
 ) -> None:
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(PluginLoadError, match=message):
         durable_execution(plugins=plugins)(_one)
 
 

@@ -17,7 +17,6 @@ from aws_durable_execution_sdk_python import (
 from aws_durable_execution_sdk_python._plugins import info as info_module
 from aws_durable_execution_sdk_python._plugins import manager as manager_module
 from aws_durable_execution_sdk_python._plugins import reporter as reporter_module
-from aws_durable_execution_sdk_python._plugins.manager import _reset_installed_plugins
 from aws_durable_execution_sdk_python.lambda_service import OperationType
 from aws_durable_execution_sdk_python.plugin import OperationEndInfo
 from aws_durable_execution_sdk_python_testing import InvocationStatus
@@ -61,7 +60,6 @@ def no_info_objects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(reporter_module.PluginReporter, "__init__", forbid("PluginReporter"))
     # The reporter module's names are the same classes.
     assert reporter_module.OperationEndInfo is info_module.OperationEndInfo
-    _reset_installed_plugins()
     return built
 
 

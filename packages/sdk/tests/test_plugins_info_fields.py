@@ -107,7 +107,7 @@ def test_every_user_function_run_reports_its_own_start_time() -> None:
         ("flaky", 2),
         ("flaky", 3),
         ("once", 1),
-        ("child", None),
+        ("child", 1),  # a context that starts now: attempt 1 (None when one runs again)
     ]
     for start, end in zip(starts, ends, strict=True):
         _assert_aware(start.start_time)

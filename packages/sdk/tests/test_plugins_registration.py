@@ -7,10 +7,7 @@ fail at decoration; an invalid plugin made by a factory is logged and left out.
 from __future__ import annotations
 
 import logging
-import sys
-import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +19,8 @@ from aws_durable_execution_sdk_python import (
     ValidationError,
     durable_execution,
 )
-from aws_durable_execution_sdk_python._plugins.manager import _reset_installed_plugins
 from aws_durable_execution_sdk_python.lambda_service import InvocationStatus as OutputStatus
 from aws_durable_execution_sdk_python.plugin import (
-    ENTRY_POINT_GROUP,
     InvocationStartInfo,
     OperationEndInfo,
     UserFunctionStartInfo,
@@ -179,7 +174,7 @@ def test_an_invalid_plugin_made_by_a_factory_is_logged_and_left_out(
         ran.append("handler")
         return 1
 
-    caplog.set_level(logging.ERROR, logger="aws_durable_execution_sdk_python.plugins")
+    caplog.set_level(logging.ERROR, logger="aws_durable_execution_sdk_python.plugin")
     result = run(handler)
 
     assert result.status is InvocationStatus.SUCCEEDED
@@ -188,7 +183,7 @@ def test_an_invalid_plugin_made_by_a_factory_is_logged_and_left_out(
     assert [hook for _l, hook, _i in calls] == ["on_invocation_start", "on_invocation_end"]
     [record] = [r for r in caplog.records if "Factory" in r.getMessage()]
     assert "on_operation_ended" in record.getMessage()
-    assert "left out" in record.getMessage()
+    assert "plugin ignored" in record.getMessage()
 
 
 def test_factories_make_a_fresh_plugin_per_invocation() -> None:
@@ -241,113 +236,6 @@ def test_factories_make_a_fresh_plugin_per_invocation() -> None:
     start = next(info for _l, hook, info in second if hook == "on_invocation_start")
     assert factory.infos[1].updated_operation_ids == start.updated_operation_ids
     assert len(factory.infos[1].updated_operation_ids) == 1
-
-
-# -- entry points ----------------------------------------------------------------------------
-
-FAKE_PLUGIN_MODULE = "fake_durable_metrics_plugin"
-
-
-@pytest.fixture
-def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A package installed in a temporary directory that declares two plugins (an instance
-    and a factory) and a broken one in the entry-point group."""
-    dist_info = tmp_path / "fake_durable_metrics_plugin-1.0.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: fake-durable-metrics-plugin\nVersion: 1.0\n"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        f"[{ENTRY_POINT_GROUP}]\n"
-        f"recorder = {FAKE_PLUGIN_MODULE}:PLUGIN\n"
-        f"per_invocation = {FAKE_PLUGIN_MODULE}:FACTORY\n"
-        f"broken = {FAKE_PLUGIN_MODULE}_missing:PLUGIN\n"
-    )
-    (tmp_path / f"{FAKE_PLUGIN_MODULE}.py").write_text(
-        textwrap.dedent(
-            """
-            from aws_durable_execution_sdk_python.plugin import (
-                DurableInstrumentationPlugin,
-                hookimpl,
-            )
-
-            CALLS = []
-
-
-            class Plugin(DurableInstrumentationPlugin):
-                def on_operation_end(self, info):
-                    CALLS.append(("plugin", info.name))
-
-
-            class Made:
-                @hookimpl
-                def on_invocation_start(self, info):
-                    CALLS.append(("made", info.is_first_invocation))
-
-
-            class Factory:
-                def create_plugin(self, info):
-                    return Made()
-
-
-            PLUGIN = Plugin()
-            FACTORY = Factory()
-            """
-        )
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, FAKE_PLUGIN_MODULE, raising=False)
-    _reset_installed_plugins()
-    try:
-        yield tmp_path
-    finally:
-        _reset_installed_plugins()
-        sys.modules.pop(FAKE_PLUGIN_MODULE, None)
-
-
-def test_installed_entry_point_plugins_receive_hooks(
-    installed_plugin: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    @durable_execution
-    def handler(event: Any, context: DurableContext) -> int:
-        context.step(lambda s: 1, name="first")
-        context.wait(Duration.from_seconds(5), name="pause")
-        return context.step(lambda s: 2, name="second")
-
-    caplog.set_level(logging.ERROR, logger="aws_durable_execution_sdk_python.plugins")
-    result = run(handler)
-
-    assert result.status is InvocationStatus.SUCCEEDED
-    assert result.result == 2
-    calls = sys.modules[FAKE_PLUGIN_MODULE].CALLS
-    assert calls == [
-        ("made", True),
-        ("plugin", "first"),
-        ("made", False),
-        ("plugin", "pause"),
-        ("plugin", "second"),
-    ]
-    # The entry point that cannot be loaded is logged (once: loading happens once per
-    # process) and skipped.
-    broken = [r for r in caplog.records if "could not load" in r.getMessage()]
-    assert len(broken) == 1
-    assert "broken" in broken[0].getMessage()
-
-
-def test_entry_point_plugins_are_loaded_once_per_process(installed_plugin: Path) -> None:
-    result = run(durable_execution(_one))
-    assert result.status is InvocationStatus.SUCCEEDED
-    module = sys.modules[FAKE_PLUGIN_MODULE]
-    assert ("plugin", "one") in module.CALLS
-    # Removing the package does not unload what was loaded, until the cache is reset.
-    (installed_plugin / "fake_durable_metrics_plugin-1.0.dist-info" / "entry_points.txt").unlink()
-    module.CALLS.clear()
-    run(durable_execution(_one))
-    assert ("plugin", "one") in module.CALLS
-    _reset_installed_plugins()
-    module.CALLS.clear()
-    run(durable_execution(_one))
-    assert module.CALLS == []
 
 
 def test_instrument_adds_plugins_around_invocations() -> None:

@@ -16,6 +16,7 @@ outcome into the invocation output:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import time
@@ -38,8 +39,9 @@ from aws_durable_execution_sdk_python._model.invocation import (
     DurableExecutionInvocationOutput,
 )
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
+from aws_durable_execution_sdk_python._plugins.loading import load_configured_plugins
 from aws_durable_execution_sdk_python._plugins.manager import validate_plugins
-from aws_durable_execution_sdk_python._plugins.registration import attach_plugins, checked_plugins
+from aws_durable_execution_sdk_python._plugins.registration import attach_plugins
 from aws_durable_execution_sdk_python._plugins.reporter import reporter_for
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
@@ -48,6 +50,7 @@ from aws_durable_execution_sdk_python._state.checkpointer import (
     check_start_flush_window,
 )
 from aws_durable_execution_sdk_python._state.execution_state import ExecutionState
+from aws_durable_execution_sdk_python._state.reporting import SILENT, ExecutionReporter
 from aws_durable_execution_sdk_python.exceptions import (
     BotoClientError,
     DurableOperationError,
@@ -119,7 +122,7 @@ def _wrap(
 ) -> LambdaHandler:
     if not callable(func):
         raise ValidationError(f"durable_execution({func!r}): expected a handler function")
-    plugins = checked_plugins(plugins)
+    plugins = tuple(load_configured_plugins(plugins))
     if plugins:
         validate_plugins(plugins)
 
@@ -174,15 +177,27 @@ def run_invocation(
         return _failed(error)
 
     execution = state.operations.get(state.execution_operation_id)
+    details = execution.execution_details if execution is not None else None
     reporter = reporter_for(
         plugins,
         execution_arn=state.durable_execution_arn,
         request_id=getattr(lambda_context, "aws_request_id", None),
         is_first_invocation=not state.has_prior_operations(),
         execution_start_time=execution.start_timestamp if execution is not None else None,
+        execution_input=details.input_payload if details is not None else None,
         operations=state.operations,
         updated_operation_ids=state.updated_operation_ids,
     )
+    if reporter is SILENT:
+        return _reported_run(func, state, lambda_context, reporter)
+    # The start hook, the handler and the end hook share one context of their own: what a
+    # plugin binds at the start (an active span) is seen by the handler and gone after.
+    return contextvars.copy_context().run(_reported_run, func, state, lambda_context, reporter)
+
+
+def _reported_run(
+    func: Handler, state: ExecutionState, lambda_context: Any, reporter: ExecutionReporter
+) -> DurableExecutionInvocationOutput:
     state.reporter = reporter
     reporter.invocation_started()
     try:
@@ -192,7 +207,7 @@ def run_invocation(
         raise
     finally:
         state.close()  # no thread of this invocation outlives it
-    reporter.invocation_ended(output.status, output.error)
+    reporter.invocation_ended(output.status, output.error, output.result)
     return output
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "InvokeError",
     "NonDeterministicExecutionError",
     "OrphanedChildException",
+    "PluginLoadError",
     "SerDesError",
     "StepError",
     "StepInterruptedError",
@@ -235,6 +236,12 @@ class StepInterruptedError(InvocationError):
 
 class ValidationError(DurableExecutionsError):
     """An SDK call got an invalid argument; raised before anything is checkpointed."""
+
+
+class PluginLoadError(ValidationError):
+    """A plugin or plugin factory cannot be registered (at decoration): the entry is not a
+    plugin, an environment-selected plugin is missing or broken, or two plugins of one
+    exclusive group were chosen. The message names the entry and the fix."""
 
 
 class InvalidStateError(DurableExecutionsError):

@@ -55,11 +55,15 @@ class CallbackOptions:
 class ChainedInvokeOptions:
     function_name: str
     tenant_id: str | None = None
+    #: The X-Ray trace header the invoked function starts with (a plugin supplies it).
+    x_amzn_trace_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"FunctionName": self.function_name}
         if self.tenant_id is not None:
             out["TenantId"] = self.tenant_id
+        if self.x_amzn_trace_id is not None:
+            out["XAmznTraceId"] = self.x_amzn_trace_id
         return out
 
 
@@ -87,7 +91,11 @@ _OPTION_FIELDS = {
         "TimeoutSeconds": "timeout_seconds",
         "HeartbeatTimeoutSeconds": "heartbeat_timeout_seconds",
     },
-    "ChainedInvokeOptions": {"FunctionName": "function_name", "TenantId": "tenant_id"},
+    "ChainedInvokeOptions": {
+        "FunctionName": "function_name",
+        "TenantId": "tenant_id",
+        "XAmznTraceId": "x_amzn_trace_id",
+    },
 }
 
 

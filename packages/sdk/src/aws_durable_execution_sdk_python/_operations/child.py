@@ -29,6 +29,7 @@ from aws_durable_execution_sdk_python.config import ChildConfig
 from aws_durable_execution_sdk_python.exceptions import (
     ChildContextError,
     DurableOperationError,
+    ExecutionError,
     InvocationError,
 )
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
@@ -77,7 +78,8 @@ def run_child(
     elif not config.is_virtual:
         state.enqueue(update_for(identifier, OperationAction.START))
     child = make_context(identifier.operation_id)
-    state.reporter.user_function_started(identifier, None)
+    # Attempt 1 for a context that starts now; None when an existing one runs again.
+    state.reporter.user_function_started(identifier, 1 if op is None else None)
     try:
         result = func(child)
     except Exception as error:
@@ -87,6 +89,8 @@ def run_child(
         if isinstance(error, InvocationError) and not isinstance(error, DurableOperationError):
             raise  # the invocation fails and is retried; nothing is recorded
         if replaying_children or config.is_virtual:
+            if config.is_virtual and not isinstance(error, ExecutionError):
+                state.reporter.checkpointless_ended(identifier, error, replayed=False)
             failure = operation_error(
                 error_class, ErrorObject.from_exception(error), identifier.operation_id, cause=error
             )
@@ -96,8 +100,12 @@ def run_child(
         complete(update_for(identifier, OperationAction.FAIL, error=recorded))
         failure = operation_error(error_class, recorded, identifier.operation_id, cause=error)
         raise failure from failure.__cause__
+    except BaseException as error:  # cut short: the execution suspends
+        state.reporter.user_function_ended(identifier, error)
+        raise
     state.reporter.user_function_ended(identifier, None)
     if replaying_children or config.is_virtual:
+        state.reporter.checkpointless_ended(identifier, None, replayed=replaying_children)
         return result
     payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name

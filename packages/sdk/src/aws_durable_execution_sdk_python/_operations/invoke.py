@@ -53,12 +53,11 @@ def run_invoke(
             identifier.name,
             subject=f"the payload of {invoke} to function {function_name!r}",
         )
+        trace = state.reporter.chained_invoke_trace(identifier, function_name)
+        options = ChainedInvokeOptions(function_name, config.tenant_id, trace)
         state.commit(
             update_for(
-                identifier,
-                OperationAction.START,
-                payload=text,
-                chained_invoke_options=ChainedInvokeOptions(function_name, config.tenant_id),
+                identifier, OperationAction.START, payload=text, chained_invoke_options=options
             )
         )
         op = state.get(identifier.operation_id)

@@ -145,6 +145,9 @@ def _execute(
     except Exception as error:
         state.reporter.user_function_ended(identifier, error)
         _retry_or_fail(state, identifier, config, error, attempt)
+    except BaseException as error:  # cut short: the execution suspends
+        state.reporter.user_function_ended(identifier, error)
+        raise
     state.reporter.user_function_ended(identifier, None)
     payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name

@@ -108,6 +108,9 @@ def run_wait_for_condition(
         )
         # The builder's cause (the user's exception), the same rule as on replay.
         raise failure from failure.__cause__
+    except BaseException as error:  # cut short: the execution suspends
+        state.reporter.user_function_ended(identifier, error)
+        raise
     state.reporter.user_function_ended(identifier, None)
     if not decision.should_continue:
         state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))

@@ -10,11 +10,13 @@ from aws_durable_execution_sdk_python._plugins.info import (
     OperationChangeInfo,
     OperationEndInfo,
     OperationStartInfo,
+    PropagationInput,
+    PropagationMetadata,
     UserFunctionEndInfo,
     UserFunctionStartInfo,
 )
 
-__all__ = ["HOOKS", "PROJECT", "DurableHookSpecs", "hookimpl", "hookspec"]
+__all__ = ["HOOKS", "PROJECT", "PROPAGATION_HOOK", "DurableHookSpecs", "hookimpl", "hookspec"]
 
 PROJECT = "aws_durable_execution"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -48,7 +50,12 @@ class DurableHookSpecs:
 
     @hookspec
     def on_user_function_end(self, info: UserFunctionEndInfo) -> None:
-        """User code returned or raised (not on suspension)."""
+        """User code returned, raised, or was cut short by a suspension (INCOMPLETE)."""
+
+    @hookspec
+    def provide_propagation_metadata(self, info: PropagationInput) -> PropagationMetadata | None:
+        """A chained invoke is about to start: trace context to hand the invoked function."""
 
 
-HOOKS = tuple(name for name in vars(DurableHookSpecs) if name.startswith("on_"))
+HOOKS = tuple(name for name in vars(DurableHookSpecs) if name.startswith(("on_", "provide_")))
+PROPAGATION_HOOK = "provide_propagation_metadata"

@@ -15,10 +15,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import contextvars
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -31,15 +31,20 @@ from aws_durable_execution_sdk_python._plugins.hookimpls import (
 from aws_durable_execution_sdk_python._plugins.hookspecs import (
     HOOKS,
     PROJECT,
+    PROPAGATION_HOOK,
     DurableHookSpecs,
     hookimpl,
 )
-from aws_durable_execution_sdk_python._plugins.info import InvocationStartInfo
-from aws_durable_execution_sdk_python._plugins.registration import is_factory
-from aws_durable_execution_sdk_python.exceptions import ValidationError
+from aws_durable_execution_sdk_python._plugins.info import (
+    InvocationStartInfo,
+    PropagationInput,
+    PropagationMetadata,
+)
+from aws_durable_execution_sdk_python._plugins.registration import describe, is_factory
+from aws_durable_execution_sdk_python.exceptions import PluginLoadError, ValidationError
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
+    "CONTROL_EXCEPTIONS",
     "DurableInstrumentationPlugin",
     "PluginDispatcher",
     "build_dispatcher",
@@ -48,8 +53,10 @@ __all__ = [
     "validate_plugins",
 ]
 
-ENTRY_POINT_GROUP = "aws_durable_execution_sdk_python.plugins"
-_log = logging.getLogger("aws_durable_execution_sdk_python.plugins")
+_log = logging.getLogger("aws_durable_execution_sdk_python.plugin")
+
+# Exceptions that stop a thread on purpose; a hook raising one is not contained.
+CONTROL_EXCEPTIONS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 # Plugins added around invocations by the caller (test harnesses, process-wide tooling).
 _extra: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
@@ -71,6 +78,8 @@ class DurableInstrumentationPlugin:
     def on_operation_change(self, info: Any) -> None: ...
     def on_user_function_start(self, info: Any) -> None: ...
     def on_user_function_end(self, info: Any) -> None: ...
+    def provide_propagation_metadata(self, info: Any) -> Any:
+        return None
 
     #: Set to True to also get ``on_operation_start``/``on_operation_end`` (with
     #: ``is_replayed=True``) for operations that replay finds already finished.
@@ -100,31 +109,6 @@ def instrument(*plugins: Any) -> Iterator[None]:
         _extra.reset(token)
 
 
-_entry_points: list[Any] | None = None
-_entry_points_lock = threading.Lock()
-
-
-def _installed_plugins() -> list[Any]:
-    """Plugins (or factories) installed packages declare, loaded once per process."""
-    global _entry_points
-    with _entry_points_lock:
-        if _entry_points is None:
-            loaded = []
-            for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-                try:
-                    loaded.append(entry_point.load())
-                except Exception:
-                    _log.exception("could not load durable execution plugin %s", entry_point)
-            _entry_points = loaded
-        return list(_entry_points)
-
-
-def _reset_installed_plugins() -> None:
-    global _entry_points
-    with _entry_points_lock:
-        _entry_points = None
-
-
 def _registered(plugins: list[Any]) -> tuple[_Manager, list[str], dict[Any, HookCall]]:
     """A manager with the plugins registered and validated against the hook specs, their
     names in list order, and the call of each registered implementation.
@@ -147,7 +131,7 @@ def _registered(plugins: list[Any]) -> tuple[_Manager, list[str], dict[Any, Hook
             names.append(name)
         manager.check_pending()
     except pluggy.PluginValidationError as error:
-        raise ValidationError(
+        raise PluginLoadError(
             f"durable execution plugin {error.plugin!r} is invalid: {error}; hooks are "
             f"{', '.join(HOOKS)}, each taking one argument, the info"
         ) from None
@@ -164,6 +148,9 @@ def validate_plugins(plugins: Iterable[Any]) -> None:
 _reported: collections.OrderedDict[tuple[str, str, str], None] = collections.OrderedDict()
 _REPORTED_LIMIT = 10_000
 _reported_lock = threading.Lock()
+
+# Hooks whose fan-out completes before a thread-stopping exception propagates.
+_FAN_OUT_FIRST = frozenset({"on_invocation_end", "on_operation_change"})
 
 
 class PluginDispatcher:
@@ -194,13 +181,67 @@ class PluginDispatcher:
         self.failures: list[tuple[str, str, BaseException]] = []
 
     def emit(self, hook: str, info: Any, *, replay: bool = False) -> None:
+        """Call ``hook`` on every plugin implementing it, in order, each isolated.
+
+        A hook's exception is logged and swallowed, a ``BaseException`` too, except the
+        ones that stop a thread on purpose (``CONTROL_EXCEPTIONS``): those propagate, after
+        the remaining plugins got the invocation's end or a change, at once otherwise.
+        """
+        stopping: BaseException | None = None
         for name, call in (self._replay_impls if replay else self._impls)[hook]:
             try:
                 call(info)
-            except Exception as error:
+            except CONTROL_EXCEPTIONS as error:
+                if hook not in _FAN_OUT_FIRST:
+                    raise
+                stopping = stopping or error
+            except BaseException as error:
                 self._report(name, hook, error)
+        if stopping is not None:
+            raise stopping
 
-    def _report(self, plugin: str, hook: str, error: Exception) -> None:
+    def propagation(self, info: PropagationInput) -> PropagationMetadata:
+        """The trace context for a chained invoke: the first non-blank value any plugin
+        gives (a later, different one is logged as a conflict); invalid answers are
+        logged and skipped."""
+        chosen: str | None = None
+        owner = ""
+        for name, call in self._impls[PROPAGATION_HOOK]:
+            try:
+                value = call(info)
+                if value is None:
+                    continue
+                if inspect.iscoroutine(value):
+                    value.close()
+                    raise TypeError("provide_propagation_metadata returned a coroutine")
+                if not isinstance(value, PropagationMetadata):
+                    raise TypeError(
+                        f"provide_propagation_metadata returned {type(value).__name__}, "
+                        "not a PropagationMetadata"
+                    )
+                trace = value.x_amzn_trace_id
+                if trace is not None and not isinstance(trace, str):
+                    raise TypeError(f"x_amzn_trace_id is a {type(trace).__name__}, not a str")
+            except CONTROL_EXCEPTIONS:
+                raise
+            except Exception as error:
+                self._report(name, PROPAGATION_HOOK, error)
+                continue
+            if trace is None or not trace.strip():
+                continue
+            if chosen is None:
+                chosen, owner = trace, name
+            elif trace != chosen:
+                _log.warning(
+                    "Plugins %s and %s give different trace context for invoke %s; "
+                    "the first is used",
+                    owner,
+                    name,
+                    info.operation_id,
+                )
+        return PropagationMetadata(chosen)
+
+    def _report(self, plugin: str, hook: str, error: BaseException) -> None:
         key = (self._execution_arn, plugin, hook)
         with _reported_lock:
             self.failures.append((plugin, hook, error))
@@ -210,7 +251,7 @@ class PluginDispatcher:
                 _reported.popitem(last=False)
         if first:
             _log.error(
-                "durable execution plugin %s failed in %s; the workflow goes on "
+                "Plugin %s exception ignored in %s; the workflow goes on "
                 "(further failures of this hook in this execution are not logged)",
                 plugin,
                 hook,
@@ -219,9 +260,45 @@ class PluginDispatcher:
 
 
 def candidates(plugins: Iterable[Any] | None) -> list[Any]:
-    """Every plugin or factory of an invocation: the handler's, the installed packages',
-    then those ``instrument`` adds, in that order."""
-    return [*(plugins or ()), *_installed_plugins(), *_extra.get()]
+    """Every plugin or factory of an invocation: the handler's (including those the
+    environment selected), then those ``instrument`` adds."""
+    return [*(plugins or ()), *_extra.get()]
+
+
+def _is_plugin(candidate: Any, made: _Manager) -> bool:
+    if isinstance(candidate, DurableInstrumentationPlugin):
+        return True
+    return any(made.parse_hookimpl_opts(candidate, name) is not None for name in dir(candidate))
+
+
+def _made_by(factory: Any, start_info: InvocationStartInfo) -> Any | None:
+    """What ``factory`` makes for this invocation, or ``None`` (logged) when it fails."""
+    label = describe(factory)
+    try:
+        plugin = factory.create_plugin(start_info)
+    except CONTROL_EXCEPTIONS:
+        raise
+    except BaseException:
+        _log.exception("Plugin factory %s exception ignored", label)
+        return None
+    if plugin is None:
+        _log.error("Plugin factory %s returned None; plugin ignored", label)
+        return None
+    probe = _Manager(PROJECT)
+    if not _is_plugin(plugin, probe):
+        _log.error(
+            "Plugin factory %s returned %s, which is not a DurableInstrumentationPlugin; "
+            "plugin ignored",
+            label,
+            type(plugin).__name__,
+        )
+        return None
+    try:
+        _registered([plugin])
+    except ValidationError as error:
+        _log.error("Plugin factory %s made an invalid plugin; plugin ignored: %s", label, error)
+        return None
+    return plugin
 
 
 def build_dispatcher(
@@ -231,32 +308,19 @@ def build_dispatcher(
 ) -> PluginDispatcher | None:
     """The dispatcher for one invocation, or ``None`` when no plugin implements a hook.
 
-    Factories (objects with ``create_plugin(info)``) make a fresh plugin per invocation;
-    ``start_info`` is asked for the info they receive only if there is a factory. A factory
-    that fails, or makes an invalid plugin, is a plugin failure like any other: logged, and
-    the invocation goes on without that plugin.
+    Each factory's ``create_plugin`` is called once, in order, with the very start info that
+    ``on_invocation_start`` then receives; what it makes serves this invocation only. A
+    factory that fails, returns ``None`` or makes something that is not a plugin is logged
+    and left out; the invocation goes on without it.
     """
     made = []
     for candidate in plugins:
         if not is_factory(candidate):
             made.append(candidate)
             continue
-        try:
-            plugin = candidate.create_plugin(start_info())
-        except Exception:
-            _log.exception("durable execution plugin factory %r failed", candidate)
-            continue
-        try:
-            _registered([plugin])
-        except ValidationError as error:
-            _log.error(
-                "durable execution plugin factory %s made an invalid plugin, left out of "
-                "this invocation: %s",
-                type(candidate).__name__,
-                error,
-            )
-            continue
-        made.append(plugin)
+        plugin = _made_by(candidate, start_info())
+        if plugin is not None:
+            made.append(plugin)
     if not made:
         return None
     dispatcher = PluginDispatcher(made, execution_arn)

@@ -15,21 +15,28 @@ operations for every hook would make an execution of N operations cost O(N^2).
 from __future__ import annotations
 
 import datetime
+import json
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_durable_execution_sdk_python._model.enums import InvocationStatus, OperationStatus
+from aws_durable_execution_sdk_python._model.enums import (
+    InvocationStatus,
+    OperationStatus,
+    OperationType,
+)
 from aws_durable_execution_sdk_python._model.error_object import ErrorObject
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
+from aws_durable_execution_sdk_python._plugins.hookspecs import PROPAGATION_HOOK
 from aws_durable_execution_sdk_python._plugins.info import (
     InvocationEndInfo,
     InvocationStartInfo,
     OperationChangeInfo,
     OperationEndInfo,
     OperationStartInfo,
+    PropagationInput,
     UserFunctionEndInfo,
     UserFunctionOutcome,
     UserFunctionStartInfo,
@@ -52,15 +59,14 @@ def reporter_for(
     request_id: str | None,
     is_first_invocation: bool,
     execution_start_time: datetime.datetime | None,
+    execution_input: str | None,
     operations: Mapping[str, Operation],
     updated_operation_ids: frozenset[str],
 ) -> ExecutionReporter:
     """The reporter of one invocation: the silent one when no plugin implements a hook.
 
-    Factories are called here, once each, with the invocation's start info.
-
-    Raises:
-        ValidationError: a plugin made by a factory is invalid (the invocation fails).
+    Factories are called here, once each, with the invocation's start info; one that fails
+    is logged and left out.
     """
     candidates = plugin_candidates(plugins)
     if not candidates:
@@ -70,6 +76,7 @@ def reporter_for(
         request_id=request_id,
         is_first_invocation=is_first_invocation,
         execution_start_time=execution_start_time,
+        execution_input=execution_input,
         operations=operations,
         updated_operation_ids=updated_operation_ids,
     )
@@ -92,10 +99,12 @@ class PluginReporter:
         request_id: str | None,
         is_first_invocation: bool,
         execution_start_time: datetime.datetime | None,
+        execution_input: str | None,
         operations: Mapping[str, Operation],
         updated_operation_ids: frozenset[str],
     ) -> None:
         self._execution_arn = execution_arn
+        self._execution_input = execution_input
         self._request_id = request_id
         self._is_first_invocation = is_first_invocation
         self._execution_start_time = execution_start_time
@@ -112,6 +121,8 @@ class PluginReporter:
             if op.status.is_terminal and op.operation_id not in updated_operation_ids
         }
         self._running: dict[str, UserFunctionStartInfo] = {}
+        # Operations replay reported as still in flight: once each per invocation.
+        self._replay_started: set[str] = set()
         self._views: list[weakref.ref[OperationsSnapshot]] = []
         self._lock = threading.Lock()
         self._start_info: InvocationStartInfo | None = None
@@ -126,6 +137,7 @@ class PluginReporter:
         self._wants_user_start = wants["on_user_function_start"]
         self._wants_user_end = wants["on_user_function_end"]
         self._wants_user = self._wants_user_start or self._wants_user_end
+        self._wants_propagation = wants[PROPAGATION_HOOK]
 
     # -- operation maps ------------------------------------------------------------------
 
@@ -155,15 +167,15 @@ class PluginReporter:
 
     # -- invocation ----------------------------------------------------------------------
 
-    def _invocation_fields(self) -> dict[str, Any]:
-        return {
-            "request_id": self._request_id,
-            "execution_arn": self._execution_arn,
-            "is_first_invocation": self._is_first_invocation,
-            "execution_start_time": self._execution_start_time,
-            "operations": self.snapshot(),
-            "updated_operation_ids": self._updated_ids,
-        }
+    def _decoded_input(self) -> Any:
+        """The execution's input, decoded afresh: each invocation's infos get their own."""
+        raw = self._execution_input
+        if raw is None or not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
 
     def start_info(self) -> InvocationStartInfo:
         """The invocation's start info: one object, for factories and the start hook."""
@@ -173,7 +185,14 @@ class PluginReporter:
                 op_id: operations[op_id] for op_id in self._updated_ids if op_id in operations
             }
             self._start_info = InvocationStartInfo(
-                **self._invocation_fields(), updated_operations=OperationsSnapshot(updated)
+                self._request_id,
+                self._execution_arn,
+                self._is_first_invocation,
+                self._execution_start_time,
+                execution_input=self._decoded_input(),
+                operations=self.snapshot(),
+                updated_operation_ids=self._updated_ids,
+                updated_operations=OperationsSnapshot(updated),
             )
         return self._start_info
 
@@ -181,9 +200,23 @@ class PluginReporter:
         if self._plugins.wants["on_invocation_start"]:
             self._plugins.emit("on_invocation_start", self.start_info())
 
-    def invocation_ended(self, status: InvocationStatus, error: ErrorObject | None) -> None:
+    def invocation_ended(
+        self, status: InvocationStatus, error: ErrorObject | None, result: str | None = None
+    ) -> None:
         if self._plugins.wants["on_invocation_end"]:
-            info = InvocationEndInfo(**self._invocation_fields(), status=status, error=error)
+            start = self.start_info()
+            info = InvocationEndInfo(
+                start.request_id,
+                start.execution_arn,
+                start.is_first_invocation,
+                start.execution_start_time,
+                error,
+                status=status,
+                execution_result=result,
+                execution_input=start.execution_input,
+                operations=self.snapshot(),
+                updated_operation_ids=self._updated_ids,
+            )
             self._plugins.emit("on_invocation_end", info)
 
     def invocation_raised(self, error: BaseException) -> None:
@@ -193,15 +226,19 @@ class PluginReporter:
     # -- operations ----------------------------------------------------------------------
 
     def operation_starting(self, update: OperationUpdate) -> None:
-        if not self._wants_operation_start or update.operation_id in self._operations:
-            return  # a re-START (a retry): operation_replayed reported this operation
+        if not self._wants_operation_start:
+            return
         info = OperationStartInfo(
-            operation_id=update.operation_id,
-            operation_type=update.operation_type,
-            sub_type=update.sub_type,
-            name=update.name,
-            parent_id=update.parent_id,
-            is_replayed=False,
+            update.operation_id,
+            update.operation_type,
+            update.sub_type,
+            update.name,
+            update.parent_id,
+            None,  # no START is acknowledged yet
+            # A re-START (a retry of a step or a condition check) starts an operation that
+            # already exists.
+            update.operation_id in self._operations,
+            OperationStatus.STARTED,
         )
         self._plugins.emit("on_operation_start", info)
 
@@ -210,14 +247,23 @@ class PluginReporter:
         function was suspended (listed as updated); plugins that asked for replay events
         also hear about operations that finished earlier."""
         plugins = self._plugins
+        operation_id = op.operation_id
         if not op.status.is_terminal:
-            if self._wants_operation_start:
-                start = OperationStartInfo.from_operation(op, is_replayed=True)
+            if (
+                self._wants_operation_start
+                and op.status is not OperationStatus.READY
+                and operation_id not in self._updated
+                and op.operation_type is not OperationType.EXECUTION
+                and operation_id not in self._replay_started
+            ):
+                self._replay_started.add(operation_id)
+                start: OperationStartInfo = OperationStartInfo.from_operation(op, is_replayed=True)
+                start.attempt = None
                 plugins.emit("on_operation_start", start)
         elif (
             self._wants_operation_end
-            and op.operation_id in self._updated
-            and self._mark_ended(op.operation_id)
+            and operation_id in self._updated
+            and self._mark_ended(operation_id)
         ):
             plugins.emit("on_operation_end", OperationEndInfo.from_operation(op))
         elif plugins.wants_replay:
@@ -225,6 +271,36 @@ class PluginReporter:
             plugins.emit("on_operation_start", start, replay=True)
             end = OperationEndInfo.from_operation(op, is_replayed=True)
             plugins.emit("on_operation_end", end, replay=True)
+
+    def checkpointless_ended(
+        self, identifier: OperationIdentifier, error: BaseException | None, *, replayed: bool
+    ) -> None:
+        if not self._wants_operation_end:
+            return
+        failed = error is not None
+        info = OperationEndInfo(
+            identifier.operation_id,
+            identifier.operation_type,
+            identifier.sub_type,
+            identifier.name,
+            identifier.parent_id,
+            None,
+            replayed,
+            OperationStatus.FAILED if failed else OperationStatus.SUCCEEDED,
+            end_time=datetime.datetime.now(_UTC),
+            error=None if error is None else ErrorObject.from_exception(error),
+        )
+        self._plugins.emit("on_operation_end", info)
+
+    def chained_invoke_trace(
+        self, identifier: OperationIdentifier, function_name: str
+    ) -> str | None:
+        if not self._wants_propagation:
+            return None
+        request = PropagationInput(
+            self._execution_arn, identifier.operation_id, function_name, identifier.parent_id
+        )
+        return self._plugins.propagation(request).x_amzn_trace_id
 
     def _mark_ended(self, operation_id: str) -> bool:
         if operation_id in self._ended:
@@ -261,20 +337,18 @@ class PluginReporter:
         operation_id = identifier.operation_id
         op = self._operations.get(operation_id)
         info = UserFunctionStartInfo(
-            operation_id=operation_id,
-            operation_type=identifier.operation_type,
-            sub_type=identifier.sub_type,
-            name=identifier.name,
-            parent_id=identifier.parent_id,
+            operation_id,
+            identifier.operation_type,
+            identifier.sub_type,
+            identifier.name,
+            identifier.parent_id,
             # This run's start: the checkpoint's timestamp (if any) is the operation's first
             # START, and a START that is only queued has none yet.
-            start_time=datetime.datetime.now(_UTC),
-            is_replayed=operation_id in self._replayed,
-            status=OperationStatus.STARTED,
+            datetime.datetime.now(_UTC),
+            False,  # user code runs live, never replayed
+            OperationStatus.STARTED,
+            bool(op is not None and op.context_details and op.context_details.replay_children),
             attempt=attempt,
-            is_replay_children=bool(
-                op is not None and op.context_details and op.context_details.replay_children
-            ),
         )
         if self._wants_user_end:
             self._running[operation_id] = info
@@ -289,19 +363,12 @@ class PluginReporter:
         start = self._running.pop(identifier.operation_id, None)
         if start is None:
             return  # started before plugins listened: nothing to pair it with
-        info = UserFunctionEndInfo(
-            operation_id=start.operation_id,
-            operation_type=start.operation_type,
-            sub_type=start.sub_type,
-            name=start.name,
-            parent_id=start.parent_id,
-            start_time=start.start_time,
-            is_replayed=start.is_replayed,
-            status=start.status,
-            attempt=start.attempt,
-            is_replay_children=start.is_replay_children,
-            end_time=datetime.datetime.now(_UTC),
-            error=None if error is None else ErrorObject.from_exception(error),
-            outcome=UserFunctionOutcome.SUCCEEDED if error is None else UserFunctionOutcome.FAILED,
-        )
+        if error is None:
+            info = UserFunctionEndInfo.from_start_info(start, None)
+        elif isinstance(error, Exception):
+            info = UserFunctionEndInfo.from_start_info(start, ErrorObject.from_exception(error))
+        else:  # cut short: the execution suspends (or the process is going down)
+            info = UserFunctionEndInfo.from_start_info(
+                start, None, outcome=UserFunctionOutcome.INCOMPLETE
+            )
         self._plugins.emit("on_user_function_end", info)

@@ -29,8 +29,10 @@ class ExecutionReporter(Protocol):
     def invocation_started(self) -> None:
         """The state is loaded; user code has not run yet."""
 
-    def invocation_ended(self, status: InvocationStatus, error: ErrorObject | None) -> None:
-        """The invocation's output is built (returned, failed or suspended)."""
+    def invocation_ended(
+        self, status: InvocationStatus, error: ErrorObject | None, result: str | None = None
+    ) -> None:
+        """The invocation's output is built (returned ``result``, failed or suspended)."""
 
     def invocation_raised(self, error: BaseException) -> None:
         """The invocation ends by raising: Lambda fails it and invokes again."""
@@ -50,10 +52,19 @@ class ExecutionReporter(Protocol):
     def user_function_ended(
         self, identifier: OperationIdentifier, error: BaseException | None
     ) -> None:
-        """That user code returned (``error`` is ``None``) or raised ``error``.
+        """That user code returned (``error`` is ``None``) or raised ``error``; a
+        ``BaseException`` means it was cut short (the execution suspends)."""
 
-        Not reported when it is interrupted by a suspension.
-        """
+    def checkpointless_ended(
+        self, identifier: OperationIdentifier, error: BaseException | None, *, replayed: bool
+    ) -> None:
+        """A child context that has no checkpoint of its own (virtual, or run again to
+        rebuild a result too large to checkpoint: ``replayed``) finished."""
+
+    def chained_invoke_trace(
+        self, identifier: OperationIdentifier, function_name: str
+    ) -> str | None:
+        """The trace header to send with a new chained invoke's START, if any."""
 
 
 class SilentReporter:
@@ -64,7 +75,9 @@ class SilentReporter:
     def invocation_started(self) -> None:
         pass
 
-    def invocation_ended(self, status: InvocationStatus, error: ErrorObject | None) -> None:
+    def invocation_ended(
+        self, status: InvocationStatus, error: ErrorObject | None, result: str | None = None
+    ) -> None:
         pass
 
     def invocation_raised(self, error: BaseException) -> None:
@@ -86,6 +99,16 @@ class SilentReporter:
         self, identifier: OperationIdentifier, error: BaseException | None
     ) -> None:
         pass
+
+    def checkpointless_ended(
+        self, identifier: OperationIdentifier, error: BaseException | None, *, replayed: bool
+    ) -> None:
+        pass
+
+    def chained_invoke_trace(
+        self, identifier: OperationIdentifier, function_name: str
+    ) -> str | None:
+        return None
 
 
 SILENT: ExecutionReporter = SilentReporter()
