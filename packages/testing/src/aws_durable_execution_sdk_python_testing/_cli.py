@@ -1,8 +1,10 @@
 """``python -m aws_durable_execution_sdk_python_testing run module:handler``.
 
-Runs a durable handler locally on the virtual clock and prints its result and timeline.
-Exit codes: 0 the execution succeeded, 1 it failed (or timed out, or was stopped), 2 the
-command line was wrong (argparse's convention), 3 the execution cannot make progress.
+Runs a durable handler locally on the virtual clock and prints its result and timeline;
+``--html PATH`` also writes the HTML timeline, whatever the outcome. Exit codes: 0 the
+execution succeeded, 1 it failed (or timed out, or was stopped), 2 the command line was
+wrong (argparse's convention; also when ``--html`` cannot be written), 3 the execution
+cannot make progress.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
 from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTestRunner
+from aws_durable_execution_sdk_python_testing._timeline import save_timeline
 from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsTestError,
     StuckExecutionError,
@@ -63,6 +67,34 @@ def _load(parser: argparse.ArgumentParser, target: str) -> Any:
         _usage(parser, f"{module_name} has no attribute {attribute!r}")
 
 
+def _html_path(text: str) -> str:
+    """``--html``: a file in an existing, writable directory (checked before the run, so a
+    typo does not cost a whole run; the write itself can still fail later)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file path, e.g. --html run.html")
+    path = os.path.abspath(text)
+    directory = os.path.dirname(path)
+    if os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: it is a directory")
+    if not os.path.isdir(directory):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: no directory {directory!r}")
+    if not os.access(directory, os.W_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {directory!r} is read-only")
+    return text
+
+
+def _write_html(result: DurableFunctionTestResult, path: str | None) -> bool:
+    if path is None:
+        return True
+    try:
+        save_timeline(result.history, path, result.execution_arn)
+    except OSError as error:
+        print(f"cannot write the timeline to --html {path}: {error}", file=sys.stderr)
+        return False
+    print(f"timeline: {path}", file=sys.stderr)
+    return True
+
+
 def _usage(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     parser.error(message)  # prints usage and the message, exits 2
 
@@ -79,6 +111,12 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--input", default="null", type=_json_text, help="the execution input, as JSON"
     )
     run.add_argument("--seed", default="0", help="seed for retry jitter")
+    run.add_argument(
+        "--html",
+        metavar="PATH",
+        type=_html_path,
+        help="also write the timeline as a self-contained HTML page (SVG Gantt chart)",
+    )
     return parser, run
 
 
@@ -91,14 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DurableFunctionsTestError as error:
         _usage(run_parser, str(error))
     with runner:
+        arn = runner.start(input=args.input)
         try:
-            result = runner.run(input=args.input)
-        except StuckExecutionError as error:
-            print(f"stuck: {error}", file=sys.stderr)
-            return ExitCode.STUCK
-        except TimeoutError as error:
-            print(f"timed out: {error}", file=sys.stderr)
-            return ExitCode.STUCK
+            result = runner.wait_for_result(arn)
+        except (StuckExecutionError, TimeoutError) as error:
+            kind = "stuck" if isinstance(error, StuckExecutionError) else "timed out"
+            print(f"{kind}: {error}", file=sys.stderr)
+            written = _write_html(runner.get_result(arn), args.html)
+            return ExitCode.STUCK if written else ExitCode.USAGE
     print(f"status: {result.execution_status}")
     if result.error is not None:
         print(f"error:  {result.error}")
@@ -106,4 +144,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"result: {json.dumps(result.result)}")
     print(f"invocations: {result.invocation_count}\n")
     print(result.format_timeline())
+    if not _write_html(result, args.html):
+        return ExitCode.USAGE
     return ExitCode.SUCCEEDED if result.execution_status == "SUCCEEDED" else ExitCode.FAILED

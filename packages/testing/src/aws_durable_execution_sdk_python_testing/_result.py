@@ -18,6 +18,11 @@ from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
 )
+from aws_durable_execution_sdk_python_testing._timeline import (
+    format_timeline,
+    save_timeline,
+    timeline_html,
+)
 from aws_durable_execution_sdk_python_testing._views import (
     Operation,
     OperationLookup,
@@ -153,9 +158,28 @@ class DurableFunctionTestResult(OperationLookup):
 
     def format_timeline(self) -> str:
         """A readable timeline of the history, in virtual time from the start."""
-        from aws_durable_execution_sdk_python_testing._timeline import format_timeline
-
         return format_timeline(self.history)
+
+    def timeline(self) -> str:
+        """The text timeline (``format_timeline()``), as the CLI prints it."""
+        return format_timeline(self.history)
+
+    def timeline_html(self) -> str:
+        """One self-contained HTML page with an SVG Gantt chart of the execution on its
+        virtual clock (see ``save_timeline``)."""
+        return timeline_html(self.history, self.execution_arn)
+
+    def save_timeline(self, path: str | os.PathLike[str]) -> None:
+        """Write ``timeline_html()`` to ``path``: open it in a browser, no network needed.
+
+        One lane per operation, nested under its parent; attempts, retry delays, waits and
+        callbacks as bars; invocations as bands; failures marked, their errors on hover;
+        idle stretches over a minute compressed and labelled with their real length.
+
+        Raises:
+            OSError: ``path`` cannot be written.
+        """
+        save_timeline(self.history, path, self.execution_arn)
 
 
 def _decode_result(raw: str | None) -> Any:

@@ -33,6 +33,7 @@ from aws_durable_execution_sdk_python_testing._engine import Engine, EngineSetti
 from aws_durable_execution_sdk_python_testing._invocation import Function
 from aws_durable_execution_sdk_python_testing._replay import assert_replays, replay
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
+from aws_durable_execution_sdk_python_testing._run_watch import announce
 from aws_durable_execution_sdk_python_testing._service.errors import (
     ServiceApiError,
 )
@@ -153,6 +154,7 @@ class DurableFunctionTestRunner:
         )
         self.clock = self._engine.clock
         self.service = self._engine.service
+        announce(self.service)  # so the pytest plugin can draw a failing test's executions
         self._closed = False
 
     @property

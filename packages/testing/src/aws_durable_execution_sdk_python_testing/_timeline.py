@@ -1,13 +1,18 @@
-"""A human-readable rendering of an execution history."""
+"""Renderings of an execution history people read: plain text, and an HTML Gantt chart."""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aws_durable_execution_sdk_python_testing._timeline_html import render_page
+from aws_durable_execution_sdk_python_testing._timeline_layout import layout_timeline
+from aws_durable_execution_sdk_python_testing._stored import inline_stored, stored_summary
 from aws_durable_execution_sdk_python_testing._views import decode_payload
 
-__all__ = ["format_timeline"]
+__all__ = ["format_timeline", "save_timeline", "timeline_html"]
 
 
 def _offset(seconds: float) -> str:
@@ -35,7 +40,11 @@ def _summary(event: dict[str, Any]) -> str:
     if error:
         parts.append(f"{error.get('ErrorType')}: {error.get('ErrorMessage')}")
     result = (details.get("Result") or {}).get("Payload")
-    if result is not None:
+    pointer = stored_summary(event["EventType"], result)  # a FileSystemSerDes file
+    if pointer is not None:
+        parts.append(f"-> {pointer}")
+    elif result is not None:
+        result = inline_stored(event["EventType"], result)
         value = decode_payload(result)
         shown = (
             value if isinstance(value, str) and value == result else json.dumps(value, default=str)
@@ -55,3 +64,22 @@ def format_timeline(history: list[dict[str, Any]]) -> str:
         line = f"{_offset(offset)}  {event['EventType']:<22} {label:<24} {_summary(event)}"
         lines.append(line.rstrip())
     return "\n".join(lines)
+
+
+def timeline_html(history: Sequence[Mapping[str, Any]], subtitle: str = "") -> str:
+    """One self-contained HTML page: the SVG chart of ``history`` and its text timeline."""
+    events = list(history)
+    return render_page(layout_timeline(events), format_timeline(events), subtitle)  # type: ignore[arg-type]
+
+
+def save_timeline(
+    history: Sequence[Mapping[str, Any]], path: str | os.PathLike[str], subtitle: str = ""
+) -> None:
+    """Write :func:`timeline_html` to ``path`` (UTF-8).
+
+    Raises:
+        OSError: ``path`` cannot be written.
+    """
+    page = timeline_html(history, subtitle)
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(page)

@@ -15,23 +15,42 @@ Marker keywords: ``handler`` (required), ``lambda_function_name``, and any keywo
 ``faults=[CrashAfterCheckpoint(N)]`` in each run of the test. ``skip_time`` is accepted;
 time is always virtual here. The fixture is a ``DurableFunctionTestRunner`` whose ``mode``
 is ``"local"``.
+
+``--durable-timeline=DIR``: when a test that uses the fixture or the marker fails, the HTML
+timeline of each execution it ran is written into ``DIR`` (named after the test's node id,
+numbered when there are several) and the failure report names the files.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aws_durable_execution_sdk_python_testing._faults import check_crash_after, check_faults
+from aws_durable_execution_sdk_python_testing._run_watch import Watch, watch
 from aws_durable_execution_sdk_python_testing._runner import DurableFunctionTestRunner
+from aws_durable_execution_sdk_python_testing._timeline_report import write_timelines
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
 __all__ = ["durable_runner"]
 
 _MARKER = "durable_execution"
+_TIMELINE_OPTION = "--durable-timeline"
+_WATCH = pytest.StashKey[Watch]()
+_WRITTEN = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("durable").addoption(
+        _TIMELINE_OPTION,
+        metavar="DIR",
+        default=None,
+        help="write the HTML timeline of each execution of a failing durable test into DIR",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,6 +59,50 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{_MARKER}(handler, lambda_function_name=None, **runner_options): the durable "
         "handler the durable_runner fixture runs",
     )
+
+
+def _timeline_dir(config: pytest.Config) -> Path | None:
+    value = config.getoption(_TIMELINE_OPTION)
+    return None if not value else config.invocation_params.dir / value
+
+
+def _is_durable(item: pytest.Item) -> bool:
+    return item.get_closest_marker(_MARKER) is not None or "durable_runner" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """Watch the runners a durable test creates, only when timelines were asked for."""
+    if _timeline_dir(item.config) is None or not _is_durable(item):
+        return (yield)
+    with watch() as watched:
+        item.stash[_WATCH] = watched
+        try:
+            return (yield)
+        finally:
+            del item.stash[_WATCH]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    watched = item.stash.get(_WATCH, None)
+    directory = _timeline_dir(item.config)
+    if not report.failed or watched is None or directory is None or item.stash.get(_WRITTEN, False):
+        return report
+    item.stash[_WRITTEN] = True
+    try:
+        paths = write_timelines(watched.records(), directory, item.nodeid)
+    except OSError as error:
+        report.sections.append(("durable timeline", f"cannot write the durable timeline: {error}"))
+        return report
+    if paths:
+        report.sections.append(("durable timeline", "\n".join(str(p) for p in paths)))
+    return report
 
 
 def _function_name(name: Any) -> str:
