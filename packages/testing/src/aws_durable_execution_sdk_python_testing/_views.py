@@ -11,7 +11,7 @@ import datetime
 import functools
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -23,6 +23,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
 )
 from aws_durable_execution_sdk_python.lambda_service import Operation as WireOperation
 from aws_durable_execution_sdk_python.serdes import EXTENDED_TYPES_SERDES, SerDes, SerDesContext
+from aws_durable_execution_sdk_python_testing._stored import stored_payload, stored_text
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
 __all__ = [
@@ -154,20 +155,34 @@ class _Outcome(Operation):
 
     raw_result: str | None = None
     error: ErrorObject | None = None
+    # Whether the user's serdes wrote the payload, which may then be a FileSystemSerDes
+    # pointer (invoke results and callback answers are other systems' data).
+    _user_serdes: ClassVar[bool] = False
 
     @functools.cached_property
     def result(self) -> Any:
-        """The raw payload deserialised on first read (most tests never read it)."""
-        return decode_payload(self.raw_result)
+        """The raw payload deserialised on first read (most tests never read it); a
+        ``FileSystemSerDes`` payload gives the value it stores (read from its file)."""
+        stored = stored_text(self.raw_result) if self._user_serdes else None
+        return decode_payload(self.raw_result if stored is None else stored)
+
+    @property
+    def preview(self) -> dict[str, Any] | None:
+        """The preview a ``FileSystemSerDes`` pointer carries beside its file, else None."""
+        stored = stored_payload(self.raw_result) if self._user_serdes else None
+        return stored.preview if stored is not None else None
 
 
 @attrs.frozen(kw_only=True, slots=False)
 class ContextOperation(_Outcome):
     """A child context (also map, parallel and their branches, ``wait_for_callback``)."""
 
+    _user_serdes: ClassVar[bool] = True
+
 
 @attrs.frozen(kw_only=True, slots=False)
 class StepOperation(_Outcome):
+    _user_serdes: ClassVar[bool] = True
     attempt: int = 0
     next_attempt_timestamp: datetime.datetime | None = None
 
