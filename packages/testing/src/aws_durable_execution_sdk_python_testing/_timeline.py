@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aws_durable_execution_sdk_python_testing._stored import inline_stored, stored_summary
 from aws_durable_execution_sdk_python_testing._timeline_html import render_page
 from aws_durable_execution_sdk_python_testing._timeline_layout import layout_timeline
-from aws_durable_execution_sdk_python_testing._stored import inline_stored, stored_summary
 from aws_durable_execution_sdk_python_testing._views import decode_payload
 
 __all__ = ["format_timeline", "save_timeline", "timeline_html"]
