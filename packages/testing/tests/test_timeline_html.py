@@ -18,6 +18,12 @@ from aws_durable_execution_sdk_python import (
     durable_execution,
 )
 from aws_durable_execution_sdk_python.config import CallbackConfig, StepConfig
+from aws_durable_execution_sdk_python.filesystem_serdes import (
+    FileSystemSerDes,
+    FileSystemSerDesConfig,
+    FileSystemSerDesMode,
+)
+from aws_durable_execution_sdk_python.preview import PreviewConfig, PreviewMode, build_preview
 from aws_durable_execution_sdk_python.retries import (
     JitterStrategy,
     RetryStrategyConfig,
@@ -299,3 +305,34 @@ def test_an_empty_history_is_an_empty_chart(tmp_path: Path):
     assert layout.bands == ()
     svg = _svg(render_page(layout))
     assert _lanes(svg) == {}
+
+
+def _stored_serdes(base: str) -> Any:
+    preview = PreviewConfig(PreviewMode.EXCLUDE_ALL, include=["id"], max_preview_bytes=128)
+    return FileSystemSerDes(
+        base,
+        FileSystemSerDesConfig(
+            storage_mode=FileSystemSerDesMode.ALWAYS,
+            generate_preview=lambda value: build_preview(value, preview),
+        ),
+    )
+
+
+@durable_execution
+def stores_a_file(event: Any, context: DurableContext) -> str:
+    config = StepConfig(serdes=_stored_serdes(event["base"]))
+    value = context.step(lambda _: {"id": "blob-7", "text": "x" * 2000}, "produce", config)
+    return value["id"]
+
+
+def test_a_value_stored_in_a_file_shows_its_preview_on_hover(tmp_path: Path):
+    result = _run_with(stores_a_file, {"base": str(tmp_path)})
+    (step_id,) = {e["Id"] for e in result.history if e.get("Name") == "produce"}
+    titles = _titles(_lanes(_svg(result.timeline_html()))[step_id])
+    assert any('preview {"id": "blob-7"}' in title for title in titles), titles
+    assert not any("xxxxxxxx" in title for title in titles)
+
+
+def _run_with(handler: Any, event: Any) -> Any:
+    with DurableFunctionTestRunner(handler) as runner:
+        return runner.run(input=event)

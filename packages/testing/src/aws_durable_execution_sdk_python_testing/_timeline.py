@@ -26,7 +26,7 @@ def _shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _summary(event: dict[str, Any]) -> str:
+def _summary(event: Mapping[str, Any]) -> str:
     details = event.get(f"{event['EventType']}Details") or {}
     parts = []
     if "Duration" in details:
@@ -53,7 +53,8 @@ def _summary(event: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def format_timeline(history: list[dict[str, Any]]) -> str:
+def format_timeline(history: Sequence[Mapping[str, Any]]) -> str:
+    """One line per event: offset in virtual time from the start, type, name, details."""
     if not history:
         return "(no events)"
     start = history[0]["EventTimestamp"].timestamp()
@@ -69,7 +70,7 @@ def format_timeline(history: list[dict[str, Any]]) -> str:
 def timeline_html(history: Sequence[Mapping[str, Any]], subtitle: str = "") -> str:
     """One self-contained HTML page: the SVG chart of ``history`` and its text timeline."""
     events = list(history)
-    return render_page(layout_timeline(events), format_timeline(events), subtitle)  # type: ignore[arg-type]
+    return render_page(layout_timeline(events), format_timeline(events), subtitle)
 
 
 def save_timeline(

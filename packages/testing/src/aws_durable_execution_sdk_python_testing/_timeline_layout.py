@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from aws_durable_execution_sdk_python_testing._stored import inline_stored, stored_summary
 from aws_durable_execution_sdk_python_testing._timeline_axis import (
     Axis,
     TimelineScale,
@@ -141,11 +142,14 @@ def _error_text(details: Mapping[str, Any]) -> str | None:
     return f"{kind}: {message}" if message else str(kind)
 
 
-def _result_text(details: Mapping[str, Any], width: int = 200) -> str:
+def _result_text(event_type: str, details: Mapping[str, Any], width: int = 200) -> str:
     payload = (details.get("Result") or {}).get("Payload")
     if payload is None:
         return ""
-    value = decode_payload(payload)
+    pointer = stored_summary(event_type, payload)  # a value FileSystemSerDes keeps in a file
+    if pointer is not None:
+        return "result: " + (pointer if len(pointer) <= width else pointer[: width - 1] + "…")
+    value = decode_payload(inline_stored(event_type, payload))
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return "result: " + (text if len(text) <= width else text[: width - 1] + "…")
 
@@ -186,7 +190,7 @@ class _Builder:
         if self.kind is SegmentKind.CALLBACK and timeout:
             self.deadline = at + float(timeout)
 
-    def end(self, at: float, outcome: Outcome, details: Mapping[str, Any]) -> None:
+    def end(self, at: float, outcome: Outcome, details: Mapping[str, Any], event_type: str) -> None:
         self._end_delay(at)
         retry = details.get("RetryDetails") or {}
         if self.open is None:  # an ending without a start: a moment's segment
@@ -204,7 +208,7 @@ class _Builder:
                 outcome,
                 label,
                 _error_text(details),
-                _result_text(details),
+                _result_text(event_type, details),
             )
         )
         self.open = None
@@ -288,7 +292,7 @@ def layout_timeline(
         if suffix == "Started":
             builder.start(at, details)
         elif suffix in _ENDINGS:
-            builder.end(at, _ENDINGS[suffix], details)
+            builder.end(at, _ENDINGS[suffix], details, event_type)
     end = max(instants)
     for builder in builders.values():
         builder.finish(end)
