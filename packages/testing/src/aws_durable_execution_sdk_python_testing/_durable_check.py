@@ -24,6 +24,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationType,
 )
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
+from aws_durable_execution_sdk_python_testing._stored import stored_text
 from aws_durable_execution_sdk_python_testing.hooks import HookEvent
 
 __all__ = ["at_most_once_steps", "differences"]
@@ -31,14 +32,15 @@ __all__ = ["at_most_once_steps", "differences"]
 
 def _payload(op: Operation) -> Any:
     """The serialised result an operation recorded, whatever its type."""
-    for details in (
-        op.step_details,
-        op.context_details,
-        op.callback_details,
-        op.chained_invoke_details,
-    ):
+    for details in (op.step_details, op.context_details):
         if details is not None:
-            return getattr(details, "result", None)
+            # A FileSystemSerDes pointer names a file of its own execution: compare the
+            # value stored there, which every run must reproduce.
+            stored = stored_text(details.result)
+            return details.result if stored is None else stored
+    for outcome in (op.callback_details, op.chained_invoke_details):
+        if outcome is not None:
+            return outcome.result
     return None
 
 

@@ -61,7 +61,8 @@ def stored_summary(event_type: str, payload: str | None) -> str | None:
     if stored is None or stored.file is None:
         return None
     if stored.preview is not None:
-        return f"preview {json.dumps(stored.preview, ensure_ascii=False)}"
+        shown = json.dumps(stored.preview, ensure_ascii=False)
+        return f"preview {shown if len(shown) <= 120 else shown[:117] + '...'}"
     return f"file {stored.file}"
 
 
