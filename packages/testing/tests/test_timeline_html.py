@@ -336,3 +336,33 @@ def test_a_value_stored_in_a_file_shows_its_preview_on_hover(tmp_path: Path):
 def _run_with(handler: Any, event: Any) -> Any:
     with DurableFunctionTestRunner(handler) as runner:
         return runner.run(input=event)
+
+
+@durable_execution
+def payment_service(event: Any, context: DurableContext) -> dict[str, Any]:
+    return {"paid": event}
+
+
+@durable_execution
+def invokes_and_waits_for_a_callback(event: Any, context: DurableContext) -> Any:
+    receipt = context.invoke("payment-service", 12, name="pay")
+    answer = context.wait_for_callback(lambda callback_id, _ctx: None, name="ask_reviewer")
+    return {"receipt": receipt, "answer": answer}
+
+
+def test_chained_invokes_and_wait_for_callback_have_their_lanes():
+    with DurableFunctionTestRunner(invokes_and_waits_for_a_callback) as runner:
+        runner.register_durable_function("payment-service", payment_service)
+        result = runner.run(callbacks={"ask_reviewer": CallbackSuccess("ok", delay=90)})
+    layout = layout_timeline(result.history)
+    by_name = {lane.name: lane for lane in layout.lanes}
+    (pay,) = by_name["pay"].segments
+    assert (pay.kind, pay.outcome) == (SegmentKind.INVOKE, Outcome.SUCCEEDED)
+    assert by_name["ask_reviewer"].has_children
+    inner = [
+        lane for lane in layout.lanes if lane.parent_id == by_name["ask_reviewer"].operation_id
+    ]
+    assert {lane.operation_type for lane in inner} == {"step", "callback"}
+    assert all(lane.depth == by_name["ask_reviewer"].depth + 1 for lane in inner)
+    svg = _svg(result.timeline_html())
+    assert set(_lanes(svg)) == {e["Id"] for e in result.history if "Id" in e}

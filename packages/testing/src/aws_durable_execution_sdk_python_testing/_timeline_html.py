@@ -45,6 +45,10 @@ _LEGEND = (
 )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def render_page(layout: TimelineLayout, text: str | None = None, subtitle: str = "") -> str:
     """The whole HTML document; ``text`` (the plain timeline) goes in a collapsed section."""
     status = layout.outcome
@@ -52,8 +56,8 @@ def render_page(layout: TimelineLayout, text: str | None = None, subtitle: str =
     summary = (
         f'<span class="status {status.value}">{xml_text(status_text)}</span> '
         f"{xml_text(format_duration(layout.duration))} of virtual time, "
-        f"{len(layout.bands)} invocation{'s' if len(layout.bands) != 1 else ''}, "
-        f"{max(0, len(layout.lanes) - 1)} operations"
+        f"{_count(len(layout.bands), 'invocation')}, "
+        f"{_count(max(0, len(layout.lanes) - 1), 'operation')}"
     )
     if subtitle:
         summary += f" · {xml_text(subtitle)}"
