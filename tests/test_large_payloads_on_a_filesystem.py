@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
-from aws_durable_execution_sdk_python.config import Duration, StepConfig
+from aws_durable_execution_sdk_python.config import ChildConfig, Duration, MapConfig, StepConfig
 from aws_durable_execution_sdk_python.filesystem_serdes import (
     OPERATION_PAYLOAD_LIMIT_BYTES,
     FileSystemPathEncoding,
@@ -229,3 +229,39 @@ def test_a_missing_file_on_replay_fails_the_execution_naming_it(tmp_path: Path) 
     assert "does not exist" in message
     assert str(tmp_path) in message
     assert result.get_step("produce").operation_id in message
+
+
+@durable_execution
+def in_contexts(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
+    serdes = _serdes(event)
+    made = context.run_in_child_context(
+        lambda child: make_value(300 * 1024), "child", ChildConfig(serdes=serdes)
+    )
+    mapped = context.map(
+        [1024, 300 * 1024],
+        lambda child, size, index, items: make_value(size),
+        "sizes",
+        MapConfig(item_serdes=serdes),
+    )
+    context.wait(Duration.from_seconds(10), name="pause")
+    return {"child": digest(made), "mapped": [digest(v) for v in mapped.get_results()]}
+
+
+@pytest.mark.parametrize("invocation_mode", ["in-process", "subprocess"])
+def test_child_contexts_and_map_items_store_their_results_too(
+    tmp_path: Path, invocation_mode: str
+) -> None:
+    event = {"base": str(tmp_path), "mode": "OVERFLOW", "encoding": "HASH", "sizes": []}
+    with DurableFunctionTestRunner(in_contexts, invocation_mode=invocation_mode) as runner:
+        result = runner.run(input=event, timeout=60)
+
+    assert result.status is InvocationStatus.SUCCEEDED, result.error
+    big = digest(make_value(300 * 1024))
+    assert result.result == {"child": big, "mapped": [digest(make_value(1024)), big]}
+    child = result.get_context("child")
+    assert child.preview == {"id": "blob-307200", "size": 307200}
+    assert child.result == make_value(300 * 1024)
+    items = result.get_context("sizes").child_operations
+    assert [item.preview for item in items] == [None, {"id": "blob-307200", "size": 307200}]
+    assert [item.result for item in items] == [make_value(1024), make_value(300 * 1024)]
+    assert len(list(tmp_path.rglob("*.json"))) == 2  # the child's and the big item's

@@ -439,3 +439,24 @@ def test_every_value_round_trips(
     else:
         assert stored.file is not None and Path(stored.file).is_file()
         assert Path(stored.file).is_relative_to(shared_base)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"data": "1", "file": "/p.json"},
+        {"data": "1", "preview": {}},
+        {"file": ""},
+        {"file": 3},
+        {"data": 1},
+        {"file": "/p.json", "preview": []},
+    ],
+)
+def test_a_stored_payload_is_inline_data_or_a_file(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="StoredPayload"):
+        StoredPayload(**fields)
+
+
+def test_a_stored_payload_reads_its_inline_data() -> None:
+    assert StoredPayload(data='"v"').read() == '"v"'

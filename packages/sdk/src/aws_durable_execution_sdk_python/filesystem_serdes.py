@@ -137,6 +137,21 @@ class StoredPayload:
     file: str | None = None
     preview: dict[str, Any] | None = None
 
+    def __attrs_post_init__(self) -> None:
+        inline = isinstance(self.data, str) and self.file is None and self.preview is None
+        pointer = (
+            self.data is None
+            and isinstance(self.file, str)
+            and bool(self.file)
+            and (self.preview is None or isinstance(self.preview, dict))
+        )
+        if not (inline or pointer):
+            raise ValidationError(
+                f"StoredPayload(data={self.data!r}, file={self.file!r}, preview="
+                f"{self.preview!r}): expected data (a str) alone, or a non-empty file path "
+                "with an optional preview dict"
+            )
+
     def read(self, operation_id: str = "") -> str:
         """The serialised value: the inline data, or the file's content.
 
@@ -144,9 +159,8 @@ class StoredPayload:
             SerDesError: the file is missing or cannot be read; names the path, the
                 operation and the likely fix.
         """
-        if self.file is None:
-            assert self.data is not None
-            return self.data
+        if self.file is None:  # then data is set: checked when made
+            return str(self.data)
         whose = f"the value of operation {operation_id}" if operation_id else "the value"
         try:
             return Path(self.file).read_text(encoding="utf-8")
