@@ -7,3 +7,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e packages/sdk -e "packages/testing[test,dev]"
+# The published plugins the ecosystem tests run (their pin on the existing SDK is not ours).
+.venv/bin/python -m pip install -q --no-deps -r tests/ecosystem/published-plugins.txt

@@ -29,6 +29,8 @@ def describe_execution(record: ExecutionRecord, include_execution_data: bool) ->
         response["EndTimestamp"] = record.end
     if record.error is not None:
         response["Error"] = record.error.to_dict()
+    if record.trace_header is not None:
+        response["TraceHeader"] = {"XAmznTraceId": record.trace_header}
     if include_execution_data:
         response["InputPayload"] = record.input_payload
         if record.result is not None:

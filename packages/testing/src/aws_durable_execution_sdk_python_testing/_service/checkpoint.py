@@ -294,7 +294,8 @@ def _invoke(
         details["TenantId"] = options.tenant_id
     tenant_id = options.tenant_id if options else None
     started = event(op, "Started", details, now)
-    out.append(StartChainedInvoke(op, function_name, update.payload, tenant_id, started))
+    trace = options.x_amzn_trace_id if options else None
+    out.append(StartChainedInvoke(op, function_name, update.payload, tenant_id, started, trace))
     return op
 
 

@@ -177,6 +177,8 @@ class StartChainedInvoke:
     payload: str | None
     tenant_id: str | None
     started: AppendEvent
+    #: The X-Ray header the target starts with; ``None``: it inherits the caller's.
+    trace_header: str | None = None
 
 
 @attrs.frozen

@@ -76,6 +76,8 @@ class ExecutionRecord:
         self.needs_invocation = True
         # Set when this execution is the target of another's chained invoke.
         self.parent: tuple[str, str] | None = None
+        # The X-Ray trace header it runs under (GetDurableExecution's TraceHeader).
+        self.trace_header: str | None = None
         # Callback actions declared for this run (name -> actions), applied on creation.
         self.callback_actions: Any = None
         self.invocation_records: list[dict[str, Any]] = []

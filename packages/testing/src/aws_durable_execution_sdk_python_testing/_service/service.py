@@ -398,6 +398,9 @@ class InMemoryDurableService:
                     outcome,
                 )
             )
+        else:
+            target = self.executions[target_arn]
+            target.trace_header = effect.trace_header or record.trace_header
         started = effect.started
         details = dict(started.details)  # keeps the members' order; the ARN is filled in
         details["DurableExecutionArn"] = target_arn

@@ -64,8 +64,28 @@ def target_of(handler: Callable[..., Any]) -> HandlerTarget:
             "at module level of an importable module or test file"
         )
     loaded = sys.modules.get(module)
+    qualname = _bound_name(loaded, qualname, handler)
     file = getattr(loaded, "__file__", None)
     return HandlerTarget(module, qualname, file if isinstance(file, str) else None)
+
+
+def _bound_name(module: Any, qualname: str, handler: Callable[..., Any]) -> str:
+    """The name under which the module holds ``handler`` itself.
+
+    ``handler = durable_execution(plugins=[...])(body)`` keeps the body's ``__qualname__``
+    (``functools.wraps``), which names the undecorated body: importing that name would run
+    the body as a Lambda handler. The module attribute bound to this very object is the
+    right name.
+    """
+    found: Any = module
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if found is handler or module is None:
+        return qualname
+    for name, value in vars(module).items():
+        if value is handler:
+            return name
+    return qualname
 
 
 def load(target: HandlerTarget) -> Callable[..., Any]:
