@@ -82,9 +82,9 @@ def _bound_name(module: Any, qualname: str, handler: Callable[..., Any]) -> str:
         found = getattr(found, part, None)
     if found is handler or module is None:
         return qualname
-    for name, value in vars(module).items():
+    for name, value in vars(module).items():  # a module maps str names to values
         if value is handler:
-            return name
+            return str(name)
     return qualname
 
 
