@@ -267,7 +267,7 @@ class FileSystemSerDes(SerDes[Any]):
         try:
             stored = parse_payload(data)
         except SerDesError as error:
-            raise SerDesError(f"{error} (operation {serdes_context.operation_id})") from None
+            raise SerDesError(f"{error} (operation {serdes_context.operation_id})") from error
         return self.config.serdes.deserialize(
             stored.read(serdes_context.operation_id), serdes_context
         )
