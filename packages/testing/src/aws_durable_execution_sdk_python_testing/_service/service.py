@@ -398,8 +398,7 @@ class InMemoryDurableService:
                     outcome,
                 )
             )
-        else:
-            target = self.executions[target_arn]
+        elif (target := self.executions.get(target_arn)) is not None:
             target.trace_header = effect.trace_header or record.trace_header
         started = effect.started
         details = dict(started.details)  # keeps the members' order; the ARN is filled in
