@@ -150,6 +150,18 @@ class DurableContext:
             watch=self._watch,
         )
 
+    def _virtual_child(self, operation_id: str) -> DurableContext:
+        return DurableContext(
+            self.state,
+            self.lambda_context,
+            self._parent_id,
+            self._base_logger,
+            id_prefix=operation_id,
+            stop=self._stop,
+            execution_context=self.execution_context,
+            watch=self._watch,
+        )
+
     def _batch_child(
         self,
         operation_id: str,
@@ -219,7 +231,10 @@ class DurableContext:
         sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT
         identifier = self._identifier(OperationSubType(sub_type), name)
         body = refusing_coroutines(func, _where("run_in_child_context", name))
-        return run_child(self.state, identifier, body, config, self._child)
+        # A virtual child has no checkpoint of its own: its operations keep this context's
+        # parent id, while their ids are still prefixed with the child's.
+        make_context = self._virtual_child if config and config.is_virtual else self._child
+        return run_child(self.state, identifier, body, config, make_context)
 
     def create_callback(
         self, name: str | None = None, config: CallbackConfig | None = None

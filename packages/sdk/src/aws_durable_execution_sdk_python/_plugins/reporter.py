@@ -168,10 +168,12 @@ class PluginReporter:
     # -- invocation ----------------------------------------------------------------------
 
     def _decoded_input(self) -> Any:
-        """The execution's input, decoded afresh: each invocation's infos get their own."""
+        """The execution's input, decoded afresh: each invocation's infos get their own.
+
+        No input is ``{}``, the event the handler receives for it."""
         raw = self._execution_input
         if raw is None or not raw.strip():
-            return None
+            return {}
         try:
             return json.loads(raw)
         except ValueError:
