@@ -13,12 +13,26 @@ import asyncio
 import contextvars
 import datetime
 import enum
+import json
 import logging
+import re
 import typing
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from plugin_recording import (
+    EXECUTION_ARN,
+    NO_RETRY,
+    Log,
+    Recording,
+    RecordingFactory,
+    first_event,
+    infos,
+    once_then_ok,
+    run_with,
+    sequence,
+)
 
 from aws_durable_execution_sdk_python import (
     DurableContext,
@@ -29,10 +43,8 @@ from aws_durable_execution_sdk_python import (
 from aws_durable_execution_sdk_python import plugin as plugin_module
 from aws_durable_execution_sdk_python.config import (
     ChildConfig,
-    JitterStrategy,
     MapConfig,
     NestingType,
-    StepConfig,
 )
 from aws_durable_execution_sdk_python.context import WaitForConditionCheckContext
 from aws_durable_execution_sdk_python.lambda_service import (
@@ -59,7 +71,6 @@ from aws_durable_execution_sdk_python.plugin import (
     UserFunctionOutcome,
     UserFunctionStartInfo,
 )
-from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
 from aws_durable_execution_sdk_python.waits import (
     WaitForConditionConfig,
     WaitForConditionDecision,
@@ -394,102 +405,6 @@ def test_invocation_end_from_the_invocation_output() -> None:
     assert end.operations == later
 
 
-# -- a recording plugin made by a factory ----------------------------------------------------
-
-Log = list[tuple[str, Any]]
-
-
-class Recording(DurableInstrumentationPlugin):
-    """Appends ``(hook, info)`` to the factory's log for each hook."""
-
-    def __init__(self, log: Log, trace: Any = None) -> None:
-        self.log = log
-        self.trace = trace
-
-    def on_invocation_start(self, info: Any) -> None:
-        self.log.append(("on_invocation_start", info))
-
-    def on_invocation_end(self, info: Any) -> None:
-        self.log.append(("on_invocation_end", info))
-
-    def on_operation_start(self, info: Any) -> None:
-        self.log.append(("on_operation_start", info))
-
-    def on_operation_end(self, info: Any) -> None:
-        self.log.append(("on_operation_end", info))
-
-    def on_operation_change(self, info: Any) -> None:
-        self.log.append(("on_operation_change", info))
-
-    def on_user_function_start(self, info: Any) -> None:
-        self.log.append(("on_user_function_start", info))
-
-    def on_user_function_end(self, info: Any) -> None:
-        self.log.append(("on_user_function_end", info))
-
-    def provide_propagation_metadata(self, info: Any) -> Any:
-        self.log.append(("provide_propagation_metadata", info))
-        return self.trace() if callable(self.trace) else self.trace
-
-
-class RecordingFactory:
-    def __init__(self, trace: Any = None) -> None:
-        self.log: Log = []
-        self.made: list[Recording] = []
-        self.trace = trace
-
-    def create_plugin(self, info: InvocationStartInfo) -> Recording:
-        self.log.append(("create_plugin", info))
-        plugin = Recording(self.log, self.trace)
-        self.made.append(plugin)
-        return plugin
-
-    def invocations(self) -> list[Log]:
-        """The log, one list per invocation (each begins with ``create_plugin``)."""
-        split: list[Log] = []
-        for hook, info in self.log:
-            if hook == "create_plugin":
-                split.append([])
-            split[-1].append((hook, info))
-        return split
-
-
-def infos(calls: Log, hook: str) -> list[Any]:
-    return [info for h, info in calls if h == hook]
-
-
-def sequence(calls: Log, *, skip: tuple[str, ...] = ("on_operation_change",)) -> list[Any]:
-    """``(hook, name)`` in order; invocation hooks by hook alone."""
-    return [
-        (hook, getattr(info, "name", None)) if "operation" in hook or "user" in hook else hook
-        for hook, info in calls
-        if hook not in skip
-    ]
-
-
-def run_with(
-    factory: Any, body: Callable[[Any, DurableContext], Any], **options: Any
-) -> tuple[Any, RecordingFactory]:
-    recording = factory if isinstance(factory, RecordingFactory) else RecordingFactory()
-    handler = durable_execution(plugins=[recording] if factory is None else [factory])(body)
-    with DurableFunctionTestRunner(handler, record_hooks=False) as runner:
-        result = runner.run(input=options.pop("input", {"x": 1}), timeout=10, **options)
-    return result, recording
-
-
-NO_RETRY = StepConfig(retry_strategy=create_retry_strategy(RetryStrategyConfig(max_attempts=1)))
-
-
-def once_then_ok() -> StepConfig:
-    return StepConfig(
-        retry_strategy=create_retry_strategy(
-            RetryStrategyConfig(
-                max_attempts=2, initial_delay_seconds=2, jitter_strategy=JitterStrategy.NONE
-            )
-        )
-    )
-
-
 # -- factories -------------------------------------------------------------------------------
 
 
@@ -557,7 +472,7 @@ def test_a_failing_factory_is_logged_and_the_others_still_run(
     assert len(errors) == 2  # once per invocation: each invocation calls the factory
     for record in errors:
         assert record.name == "aws_durable_execution_sdk_python.plugin"
-        assert __import__("re").search(message, record.getMessage())
+        assert re.search(message, record.getMessage())
 
 
 # -- invocation infos ------------------------------------------------------------------------
@@ -616,7 +531,7 @@ def test_the_end_info_carries_the_json_of_the_return_value(value: Any, result: s
     assert end.status is InvocationStatus.SUCCEEDED
     assert end.error is None
     assert end.execution_result is not None
-    assert __import__("json").loads(end.execution_result) == value
+    assert json.loads(end.execution_result) == value
 
 
 def test_a_result_too_large_for_the_response_is_an_empty_execution_result() -> None:
@@ -995,29 +910,6 @@ def test_wait_for_condition_reports_its_poll_as_the_attempt() -> None:
     assert (end.status, end.attempt) == (OperationStatus.SUCCEEDED, 3)
 
 
-EXECUTION_ID = "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0"
-EXECUTION_ARN = (
-    "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/durable-execution/exec-1/"
-    + EXECUTION_ID
-)
-
-
-def _event(details: dict[str, Any]) -> dict[str, Any]:
-    """A first invocation's event whose EXECUTION operation has ``details``."""
-    execution = {
-        "Id": EXECUTION_ID,
-        "Type": "EXECUTION",
-        "Status": "STARTED",
-        "StartTimestamp": NOW,
-        "ExecutionDetails": details,
-    }
-    return {
-        "DurableExecutionArn": EXECUTION_ARN,
-        "CheckpointToken": "dG9rZW4tMQ==",
-        "InitialExecutionState": {"Operations": [execution]},
-    }
-
-
 @pytest.mark.parametrize(
     "details", [{}, {"InputPayload": ""}, {"InputPayload": "  "}], ids=["absent", "empty", "blank"]
 )
@@ -1033,7 +925,7 @@ def test_a_missing_input_is_an_empty_object_as_the_handler_sees_it(
 
     # The handler checkpoints nothing, so the client is never called.
     handler = durable_execution(plugins=[factory], boto3_client=object())(body)
-    assert handler(_event(details), None) == {"Status": "SUCCEEDED", "Result": "1"}
+    assert handler(first_event(details), None) == {"Status": "SUCCEEDED", "Result": "1"}
     [start] = infos(factory.log, "on_invocation_start")
     [end] = infos(factory.log, "on_invocation_end")
     assert events == [{}]

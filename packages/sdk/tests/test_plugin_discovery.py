@@ -636,3 +636,64 @@ def test_decoration_tells_registered_factories() -> None:
     handler = durable_execution(plugins=[told])(_handler)
     assert plugins_of(handler) == (told,)
     assert told.results == [True]
+
+
+# -- what a factory is -----------------------------------------------------------------------
+
+
+class NoArgument:
+    def create_plugin(self) -> Made:
+        return Made()
+
+
+class TwoArguments:
+    def create_plugin(self, info: InvocationStartInfo, other: Any) -> Made:
+        return Made()
+
+
+class KeywordOnly:
+    def create_plugin(self, *, info: InvocationStartInfo) -> Made:
+        return Made()
+
+
+class Variadic:
+    def create_plugin(self, *args: Any) -> Made:
+        return Made()
+
+
+class OptionalExtra:
+    def create_plugin(self, info: InvocationStartInfo, extra: Any = None) -> Made:
+        return Made()
+
+
+class CallableAttribute:
+    """A class whose ``create_plugin`` is a callable object, usable on the class itself."""
+
+    create_plugin = staticmethod(lambda info: Made())
+
+
+class Builtin:
+    """A signature-less callable (a C function) passes on the member alone."""
+
+    create_plugin = print
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [Variadic(), OptionalExtra(), CallableAttribute, CallableAttribute(), Builtin()],
+    ids=["*args", "an optional extra", "a class", "its instance", "a builtin"],
+)
+def test_a_factory_is_anything_whose_create_plugin_takes_one_argument(factory: Any) -> None:
+    assert load_configured_plugins([factory], environment={}) == [factory]
+
+
+@pytest.mark.parametrize(
+    "factory", [NoArgument(), TwoArguments(), KeywordOnly()], ids=["none", "two", "keyword"]
+)
+def test_a_create_plugin_that_cannot_take_the_one_info_is_refused(factory: Any) -> None:
+    with pytest.raises(
+        PluginLoadError,
+        match=rf"plugins\[1\] is an instance of {type(factory).__name__}, whose create_plugin "
+        r"cannot be called with one argument",
+    ):
+        load_configured_plugins([LocalFactory(), factory], environment={})

@@ -195,6 +195,15 @@ class PluginDispatcher:
                 if hook not in _FAN_OUT_FIRST:
                     raise
                 stopping = stopping or error
+            except BaseExceptionGroup as group:
+                # Split: the thread-control leaves stop the thread, the rest is contained.
+                control, rest = group.split(CONTROL_EXCEPTIONS)
+                if rest is not None:
+                    self._report(name, hook, group if control is None else rest)
+                if control is not None:
+                    if hook not in _FAN_OUT_FIRST:
+                        raise control from None
+                    stopping = stopping or control
             except BaseException as error:
                 self._report(name, hook, error)
         if stopping is not None:
