@@ -24,7 +24,7 @@ from plugin_recording import (
 )
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
-from aws_durable_execution_sdk_python.config import StepConfig
+from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.lambda_service import OperationSubType
 from aws_durable_execution_sdk_python.plugin import (
     InvocationStartInfo,
@@ -333,3 +333,55 @@ def test_a_group_holding_a_thread_control_exception_is_split(
     contained = logged.exc_info[1]
     assert isinstance(contained, BaseExceptionGroup)
     assert [type(e) for e in contained.exceptions] == [ValueError]
+
+
+def test_an_interrupted_at_most_once_step_is_reported_as_replayed_without_user_hooks() -> None:
+    """The invocation crashes right after the step's START: the next one finds it STARTED,
+    reports a replayed start, and never runs its body again (docs/decisions.md,
+    "Interrupted at-most-once steps")."""
+    at_most_once = StepConfig(
+        step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY,
+        retry_strategy=create_retry_strategy(RetryStrategyConfig(max_attempts=1)),
+    )
+
+    def body(event: Any, context: DurableContext) -> str:
+        try:
+            context.step(lambda s: "charged", name="charge", config=at_most_once)
+        except Exception as error:
+            return type(error).__name__
+        return "no error"
+
+    factory = RecordingFactory()
+    handler = durable_execution(plugins=[factory])(body)
+    with DurableFunctionTestRunner(handler, record_hooks=False) as runner:
+        result = runner.run(input={}, timeout=10, crash_after=1)
+
+    assert result.status.value == "SUCCEEDED"
+    _crashed, second = factory.invocations()
+    assert sequence(second) == [
+        "create_plugin",
+        "on_invocation_start",
+        ("on_operation_start", "charge"),
+        ("on_operation_end", "charge"),
+        "on_invocation_end",
+    ]
+    [start] = infos(second, "on_operation_start")
+    assert (start.is_replayed, start.status) == (True, OperationStatus.STARTED)
+    assert start.start_time is not None
+    [end] = infos(second, "on_operation_end")
+    assert end.status is OperationStatus.FAILED
+
+
+def test_the_request_id_is_the_lambda_invocations() -> None:
+    def body(event: Any, context: DurableContext) -> int:
+        context.wait(3, name="w")
+        return 1
+
+    factory = RecordingFactory()
+    result, _ = run_with(factory, body)
+
+    completed = [e for e in result.history if e["EventType"] == "InvocationCompleted"]
+    request_ids = [e["InvocationCompletedDetails"]["RequestId"] for e in completed]
+    assert len(set(request_ids)) == 2
+    for hook in ("on_invocation_start", "on_invocation_end"):
+        assert [i.request_id for i in infos(factory.log, hook)] == request_ids
