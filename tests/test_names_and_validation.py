@@ -439,3 +439,17 @@ def test_handler_returning_non_json_value_fails(value: Any, type_name: str) -> N
     assert result.error is not None
     assert re.search(r"\bJSON\b", result.error["message"])
     assert type_name in result.error["message"]
+
+
+def test_a_child_context_subtype_outside_the_service_model_is_a_validation_error() -> None:
+    from aws_durable_execution_sdk_python.config import ChildConfig
+
+    @durable_execution
+    def handler(event: Any, context: Any) -> Any:
+        return context.run_in_child_context(lambda c: 1, config=ChildConfig(sub_type="Custom"))
+
+    with DurableFunctionTestRunner(handler) as runner:
+        result = runner.run(input={})
+    assert result.status is InvocationStatus.FAILED
+    assert result.error is not None and result.error.type == "ValidationError"
+    assert "sub_type='Custom'" in (result.error.message or "")

@@ -77,6 +77,8 @@ from aws_durable_execution_sdk_python.waits import WaitForConditionConfig
 
 __all__ = ["DurableContext"]
 
+_SUB_TYPES = frozenset(member.value for member in OperationSubType)
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -229,6 +231,11 @@ class DurableContext:
                 f"run_in_child_context(config={config!r}): expected a ChildConfig"
             )
         sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT
+        if sub_type not in _SUB_TYPES:
+            raise ValidationError(
+                f"run_in_child_context(config=ChildConfig(sub_type={sub_type!r})): the subtype "
+                f"must be one of {', '.join(sorted(_SUB_TYPES))} (OperationSubType)"
+            )
         identifier = self._identifier(OperationSubType(sub_type), name)
         body = refusing_coroutines(func, _where("run_in_child_context", name))
         # A virtual child has no checkpoint of its own: its operations keep this context's
