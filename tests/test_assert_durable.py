@@ -81,14 +81,15 @@ def test_a_failing_execution_must_fail_the_same_way_under_faults():
     report = assert_durable(refuses, {})
 
     assert report.reference.status is InvocationStatus.FAILED
-    assert report.schedules_checked == 2 * report.checkpoint_calls > 0
+    assert report.checkpoint_calls > 0
+    assert report.schedules_checked - 2 * report.checkpoint_calls in (0, 1)
 
 
 def test_declared_callbacks_answer_every_run():
     report = assert_durable(approval, {}, callbacks={"approval": "yes"})
 
     assert report.reference.result == "approved: yes"
-    assert report.schedules_checked == 2 * report.checkpoint_calls
+    assert report.schedules_checked - 2 * report.checkpoint_calls in (0, 1)
 
 
 def test_generated_schedules_of_crashes_and_retryable_service_faults():

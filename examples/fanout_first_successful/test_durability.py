@@ -21,11 +21,13 @@ from examples.fanout_first_successful.workflow import handler
 def test_the_fanout_survives_a_crash_at_every_checkpoint_boundary(down: list[str]):
     report = assert_durable(handler, {"item": "sku-7", "down": down})
 
-    assert report.schedules_checked == 2 * report.checkpoint_calls > 0
+    assert report.checkpoint_calls > 0
+    assert report.schedules_checked - 2 * report.checkpoint_calls in (0, 1)
 
 
 def test_the_first_answer_survives_a_crash_at_every_checkpoint_boundary():
     report = assert_durable(handler, {"item": "sku-42"})
 
     assert report.reference.result["statuses"]["primary"] == "FAILED"
-    assert report.schedules_checked == 2 * report.checkpoint_calls > 0
+    assert report.checkpoint_calls > 0
+    assert report.schedules_checked - 2 * report.checkpoint_calls in (0, 1)

@@ -12,5 +12,6 @@ def test_the_shipment_survives_a_crash_at_every_checkpoint_boundary():
     report = assert_durable(handler, {"shipment_id": "s-1"})
 
     assert report.reference.result["shipment_id"] == "s-1"
-    assert report.schedules_checked == 2 * report.checkpoint_calls > 0
+    assert report.checkpoint_calls > 0
+    assert report.schedules_checked - 2 * report.checkpoint_calls in (0, 1)
     metrics.reset()

@@ -187,10 +187,15 @@ def fault_schedules(
 
 @attrs.frozen
 class DurabilityReport:
-    """What ``assert_durable`` proved: the reference run and the schedules it survived."""
+    """What ``assert_durable`` proved: the reference run and the schedules it survived.
+
+    Every one of ``checkpoint_calls`` was crashed before and after, so ``schedules_checked``
+    is at least twice it; one more when a crashed run made one checkpoint call more than the
+    others (a step body slower than the START flush window sends its START on its own).
+    """
 
     reference: DurableFunctionTestResult
-    checkpoint_calls: int  # of the reference run
+    checkpoint_calls: int  # every call crash points were checked at, before and after
     schedules_checked: int
     at_most_once_steps: frozenset[str]  # operation ids, as the reference run showed them
 
