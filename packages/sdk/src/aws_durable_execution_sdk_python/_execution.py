@@ -199,8 +199,8 @@ def _reported_run(
     func: Handler, state: ExecutionState, lambda_context: Any, reporter: ExecutionReporter
 ) -> DurableExecutionInvocationOutput:
     state.reporter = reporter
-    reporter.invocation_started()
     try:
+        reporter.invocation_started()
         output = _run(func, state, lambda_context)
     except BaseException as error:
         reporter.invocation_raised(error)

@@ -179,6 +179,10 @@ class PluginDispatcher:
         }
         self.wants_replay = any(self._replay_impls.values())
         self.failures: list[tuple[str, str, BaseException]] = []
+        self._names = names
+        # Plugins after the one whose start hook stopped the invocation: never started, so
+        # they get no later hook (their start and end always pair up).
+        self._unstarted: frozenset[str] = frozenset()
 
     def emit(self, hook: str, info: Any, *, replay: bool = False) -> None:
         """Call ``hook`` on every plugin implementing it, in order, each isolated.
@@ -188,10 +192,15 @@ class PluginDispatcher:
         the remaining plugins got the invocation's end or a change, at once otherwise.
         """
         stopping: BaseException | None = None
-        for name, call in (self._replay_impls if replay else self._impls)[hook]:
+        impls = (self._replay_impls if replay else self._impls)[hook]
+        if self._unstarted:
+            impls = [impl for impl in impls if impl[0] not in self._unstarted]
+        for name, call in impls:
             try:
                 call(info)
             except CONTROL_EXCEPTIONS as error:
+                if hook == "on_invocation_start":
+                    self._unstarted = frozenset(self._names[self._names.index(name) + 1 :])
                 if hook not in _FAN_OUT_FIRST:
                     raise
                 stopping = stopping or error
