@@ -22,6 +22,7 @@ from aws_durable_execution_sdk_python_otel import (
 )
 
 from aws_durable_execution_sdk_python import DurableContext, PluginLoadError, durable_execution
+from aws_durable_execution_sdk_python.plugin import plugins_of
 from aws_durable_execution_sdk_python_testing import (
     CallbackSuccess,
     DurableFunctionTestResult,
@@ -184,18 +185,12 @@ def test_selected_by_the_environment_variable(mode: str, monkeypatch: pytest.Mon
     monkeypatch.setenv("DURABLE_EXECUTION_PLUGINS", "otel-invocation")
     module = importlib.import_module("ecosystem_env_workflow")
     handler = module.handler
-    assert [type(p).__name__ for p in _plugins(handler)] == ["InvocationOtelPluginFactory"]
+    assert [type(p).__name__ for p in plugins_of(handler)] == ["InvocationOtelPluginFactory"]
 
     result = run(handler, mode)
 
     assert result.status is InvocationStatus.SUCCEEDED, result.error
     check_well_formed(result, "invocation")
-
-
-def _plugins(handler: Any) -> tuple[Any, ...]:
-    from aws_durable_execution_sdk_python.plugin import plugins_of
-
-    return plugins_of(handler)
 
 
 def test_propagation_metadata_reaches_the_invoked_execution() -> None:

@@ -283,12 +283,6 @@ def candidates(plugins: Iterable[Any] | None) -> list[Any]:
     return [*(plugins or ()), *_extra.get()]
 
 
-def _is_plugin(candidate: Any, made: _Manager) -> bool:
-    if isinstance(candidate, DurableInstrumentationPlugin):
-        return True
-    return any(made.parse_hookimpl_opts(candidate, name) is not None for name in dir(candidate))
-
-
 def _made_by(factory: Any, start_info: InvocationStartInfo) -> Any | None:
     """What ``factory`` makes for this invocation, or ``None`` (logged) when it fails."""
     label = describe(factory)
@@ -302,19 +296,19 @@ def _made_by(factory: Any, start_info: InvocationStartInfo) -> Any | None:
     if plugin is None:
         _log.error("Plugin factory %s returned None; plugin ignored", label)
         return None
-    probe = _Manager(PROJECT)
-    if not _is_plugin(plugin, probe):
+    try:
+        _, _, calls = _registered([plugin])
+    except ValidationError as error:
+        _log.error("Plugin factory %s made an invalid plugin; plugin ignored: %s", label, error)
+        return None
+    if not calls and not isinstance(plugin, DurableInstrumentationPlugin):
+        # No hook marker and not the base class: not a plugin at all.
         _log.error(
             "Plugin factory %s returned %s, which is not a DurableInstrumentationPlugin; "
             "plugin ignored",
             label,
             type(plugin).__name__,
         )
-        return None
-    try:
-        _registered([plugin])
-    except ValidationError as error:
-        _log.error("Plugin factory %s made an invalid plugin; plugin ignored: %s", label, error)
         return None
     return plugin
 
