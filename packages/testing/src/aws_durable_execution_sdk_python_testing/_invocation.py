@@ -13,6 +13,7 @@ counting against the budget.
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import attrs
 
 from aws_durable_execution_sdk_python.exceptions import termination_reason_for
 from aws_durable_execution_sdk_python.execution import (
+    DurableExecutionInvocationInput,
     DurableExecutionInvocationInputWithClient,
     DurableExecutionInvocationOutput,
 )
@@ -38,7 +40,17 @@ from aws_durable_execution_sdk_python_testing._service.execution import Executio
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 from aws_durable_execution_sdk_python_testing._subprocess.sandbox import OutcomeKind, Sandbox
 
-__all__ = ["Function", "LambdaContext", "invoke"]
+__all__ = [
+    "Begun",
+    "Ended",
+    "Function",
+    "LambdaContext",
+    "begin",
+    "call_in_process",
+    "call_in_sandbox",
+    "invoke",
+    "settle",
+]
 
 
 @attrs.frozen
@@ -71,6 +83,117 @@ class LambdaContext:
         """The runtime's own log sink; discarded locally."""
 
 
+@attrs.frozen
+class Begun:
+    """An invocation the service has started: the event, the context, when and which."""
+
+    invocation: DurableExecutionInvocationInput
+    context: LambdaContext
+    started: datetime.datetime
+    request_id: str
+
+
+@attrs.frozen
+class Ended:
+    """How a call of the function ended: an output, an error, or an interruption (a crash,
+    or ``always_replay``'s cut)."""
+
+    output: DurableExecutionInvocationOutput | None = None
+    error: ErrorObject | None = None
+    interruption: BaseException | None = None
+
+
+def begin(service: InMemoryDurableService, record: ExecutionRecord) -> Begun:
+    """Start an invocation: a fresh token, and the event and context Lambda would pass."""
+    invocation = service.begin_invocation(record.arn)
+    request_id = str(uuid.uuid4())
+    context = LambdaContext(
+        record.arn.split("/durable-execution/", 1)[0], record.function_name, request_id
+    )
+    return Begun(invocation, context, service.clock.now_datetime(), request_id)
+
+
+def call_in_process(
+    function: Function,
+    record: ExecutionRecord,
+    begun: Begun,
+    client: DurableServiceClient,
+    environment: Callable[[], AbstractContextManager[Any]],
+) -> Ended:
+    """Call the handler in this process; what escapes it becomes the ``Ended``."""
+    invocation = begun.invocation
+    try:
+        with environment():
+            if function.durable:
+                event = DurableExecutionInvocationInputWithClient(
+                    invocation.durable_execution_arn,
+                    invocation.checkpoint_token,
+                    invocation.initial_execution_state,
+                    updated_operation_ids=invocation.updated_operation_ids,
+                    service_client=client,
+                )
+                return Ended(
+                    output=DurableExecutionInvocationOutput.from_dict(
+                        function.handler(event, begun.context)
+                    )
+                )
+            value = function.handler(_payload(record.input_payload), begun.context)
+            return Ended(
+                output=DurableExecutionInvocationOutput(
+                    InvocationStatus.SUCCEEDED, result=json.dumps(value)
+                )
+            )
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except Exception as error:
+        return Ended(error=ErrorObject.from_exception(error))
+    except BaseException as error:
+        return Ended(interruption=error)
+
+
+def call_in_sandbox(sandbox: Sandbox, function: Function, begun: Begun, client: Any) -> Ended:
+    """Call a durable handler in a forked child, which can crash or be killed for real."""
+    invocation = begun.invocation
+    event = DurableExecutionInvocationInputWithClient(
+        invocation.durable_execution_arn,
+        invocation.checkpoint_token,
+        invocation.initial_execution_state,
+        updated_operation_ids=invocation.updated_operation_ids,
+    )
+    try:
+        outcome = sandbox.invoke(function.handler, event, begun.context, client, begun.started)
+    except Interruption as cut:  # the sandbox killed the child as the fault came
+        return Ended(interruption=cut)
+    if outcome.kind is OutcomeKind.RETURNED and outcome.output is not None:
+        return Ended(output=DurableExecutionInvocationOutput.from_dict(outcome.output))
+    return Ended(error=outcome.error or ErrorObject("the sandbox returned no output"))
+
+
+def settle(
+    service: InMemoryDurableService,
+    record: ExecutionRecord,
+    function: Function,
+    begun: Begun,
+    ended: Ended,
+    invocation_retries: int,
+) -> None:
+    """Apply how the invocation ended to the execution (the service's side of its end)."""
+    started, request_id = begun.started, begun.request_id
+    if ended.interruption is not None:
+        _interrupted(
+            service, record, started, request_id, ended.interruption, invocation_retries
+        )
+    elif ended.error is not None:
+        if not function.durable:  # a plain function's exception is its result
+            service.end_invocation(record.arn, started, request_id)
+            _finish(service, record, ended.error)
+        else:
+            _failed(service, record, started, request_id, ended.error, invocation_retries)
+    elif ended.output is not None:
+        service.end_invocation(record.arn, started, request_id)
+        _apply(service, record, ended.output, invocation_retries)
+
+
 def invoke(
     service: InMemoryDurableService,
     client: DurableServiceClient,
@@ -85,71 +208,12 @@ def invoke(
     With a ``sandbox`` a durable handler runs in a forked child process, which can also
     crash for real or be killed at the function timeout; plain handlers stay in-process.
     """
-    invocation = service.begin_invocation(record.arn)
-    request_id = str(uuid.uuid4())
-    context = LambdaContext(
-        record.arn.split("/durable-execution/", 1)[0], record.function_name, request_id
-    )
-    started = service.clock.now_datetime()
+    begun = begin(service, record)
     if sandbox is not None and function.durable:
-        event = DurableExecutionInvocationInputWithClient(
-            invocation.durable_execution_arn,
-            invocation.checkpoint_token,
-            invocation.initial_execution_state,
-            updated_operation_ids=invocation.updated_operation_ids,
-        )
-        try:
-            outcome = sandbox.invoke(function.handler, event, context, client, started)
-        except Interruption as cut:  # the sandbox killed the child as the fault came
-            _interrupted(service, record, started, request_id, cut, invocation_retries)
-            return
-        if outcome.kind is OutcomeKind.RETURNED and outcome.output is not None:
-            service.end_invocation(record.arn, started, request_id)
-            output = DurableExecutionInvocationOutput.from_dict(outcome.output)
-            _apply(service, record, output, invocation_retries)
-        else:
-            error = outcome.error or ErrorObject("the sandbox returned no output")
-            _failed(service, record, started, request_id, error, invocation_retries)
-        return
-    try:
-        with environment():
-            if function.durable:
-                event = DurableExecutionInvocationInputWithClient(
-                    invocation.durable_execution_arn,
-                    invocation.checkpoint_token,
-                    invocation.initial_execution_state,
-                    updated_operation_ids=invocation.updated_operation_ids,
-                    service_client=client,
-                )
-                output = DurableExecutionInvocationOutput.from_dict(
-                    function.handler(event, context)
-                )
-            else:
-                value = function.handler(_payload(record.input_payload), context)
-                output = DurableExecutionInvocationOutput(
-                    InvocationStatus.SUCCEEDED, result=json.dumps(value)
-                )
-    except (KeyboardInterrupt, GeneratorExit):
-        raise
-    except Exception as error:
-        if not function.durable:  # a plain function's exception is its result
-            service.end_invocation(record.arn, started, request_id)
-            _finish(service, record, ErrorObject.from_exception(error))
-            return
-        _failed(
-            service,
-            record,
-            started,
-            request_id,
-            ErrorObject.from_exception(error),
-            invocation_retries,
-        )
-        return
-    except BaseException as error:
-        _interrupted(service, record, started, request_id, error, invocation_retries)
-        return
-    service.end_invocation(record.arn, started, request_id)
-    _apply(service, record, output, invocation_retries)
+        ended = call_in_sandbox(sandbox, function, begun, client)
+    else:
+        ended = call_in_process(function, record, begun, client, environment)
+    settle(service, record, function, begun, ended, invocation_retries)
 
 
 def _payload(text: str) -> Any:
