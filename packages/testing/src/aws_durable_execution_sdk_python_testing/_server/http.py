@@ -1,0 +1,155 @@
+"""The HTTP side: a standard-library threading server that speaks the Lambda REST protocol.
+
+One thread per connection (boto3 keeps connections alive, HTTP/1.1). Each request is routed
+by the model (``wire``), run by its operation (``api``) and logged as one line. Stopping
+closes the connections clients keep open, so every handler thread ends and is joined: no
+thread outlives the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aws_durable_execution_sdk_python_testing._server.api import HANDLERS
+from aws_durable_execution_sdk_python_testing._server.backend import Backend
+from aws_durable_execution_sdk_python_testing._server.errors import RequestTooLargeException
+from aws_durable_execution_sdk_python_testing._server.wire import (
+    HttpResponse,
+    Route,
+    decode_request,
+    encode_error,
+    encode_result,
+    find_route,
+)
+from aws_durable_execution_sdk_python_testing._service.errors import (
+    ServiceApiError,
+    ServiceException,
+)
+
+__all__ = ["HttpServer"]
+
+_log = logging.getLogger("aws_durable_execution_sdk_python_testing.server")
+
+
+class HttpServer(ThreadingHTTPServer):
+    """Serves ``backend`` at ``address``; ``max_request_bytes`` bounds every body."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], backend: Backend, max_request_bytes: int) -> None:
+        self.backend = backend
+        self.max_request_bytes = max_request_bytes
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _RequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End idle keep-alive connections, so their handler threads return."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: HttpServer
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: each request is logged once, in ``_handle``, with its outcome."""
+
+    def _handle(self) -> None:
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        route: Route | None = None
+        target = ""
+        try:
+            body = self._body()
+            url = urllib.parse.urlsplit(self.path)
+            route, members = find_route(self.command, url.path)
+            target = members.get("DurableExecutionArn") or members.get("CallbackId") or ""
+            target = target or members.get("FunctionName", "")
+            params = decode_request(route, members, url.query, dict(self.headers), body)
+            result = HANDLERS[route.operation](self.server.backend, params)
+            response = encode_result(route, result, request_id)
+        except ServiceApiError as error:
+            response = encode_error(error, route.operation if route else None, request_id)
+        except Exception as error:  # a bug here must still answer, as the service does
+            _log.exception("internal error in %s %s", self.command, self.path)
+            response = encode_error(
+                ServiceException(f"Internal server error: {type(error).__name__}: {error}"),
+                route.operation if route else None,
+                request_id,
+            )
+        self._send(response)
+        _log.info(
+            "%s %s %s -> %d (%.1f ms)",
+            self.command,
+            route.operation if route else self.path,
+            _short(target),
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > self.server.max_request_bytes:
+            self.close_connection = True  # the body stays unread: this connection is done
+            raise RequestTooLargeException(
+                f"Request must be smaller than {self.server.max_request_bytes} bytes"
+            )
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(response.body)
+
+
+def _short(target: str) -> str:
+    """An ARN shortened to what a reader tells executions apart by."""
+    if "/durable-execution/" in target:
+        function = target.split(":function:", 1)[-1].split("/", 1)[0]
+        name = target.split("/durable-execution/", 1)[1].split("/", 1)[0]
+        return f"{function}/{name}"
+    return target[:24] + ("…" if len(target) > 24 else "")
