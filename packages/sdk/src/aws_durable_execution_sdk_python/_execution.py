@@ -27,6 +27,11 @@ from typing import Any, TypeVar, overload
 import attrs
 
 from aws_durable_execution_sdk_python._context import DurableContext
+from aws_durable_execution_sdk_python._durability import (
+    StepDurability,
+    check_batch_size,
+    check_step_durability,
+)
 from aws_durable_execution_sdk_python._model.enums import (
     InvocationStatus,
     OperationAction,
@@ -46,6 +51,7 @@ from aws_durable_execution_sdk_python._plugins.reporter import reporter_for
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._service.lambda_client import LambdaClient
 from aws_durable_execution_sdk_python._state.checkpointer import (
+    DEFAULT_BATCH_SIZE,
     DEFAULT_START_FLUSH_WINDOW,
     check_start_flush_window,
 )
@@ -81,6 +87,8 @@ def durable_execution(
     boto3_client: Any = None,
     plugins: Any = None,
     start_flush_window: float = DEFAULT_START_FLUSH_WINDOW,
+    step_durability: StepDurability = StepDurability.IMMEDIATE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Callable[[Handler], LambdaHandler]: ...
 
 
@@ -91,6 +99,8 @@ def durable_execution(
     boto3_client: Any = None,
     plugins: Any = None,
     start_flush_window: float = DEFAULT_START_FLUSH_WINDOW,
+    step_durability: StepDurability = StepDurability.IMMEDIATE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> LambdaHandler | Callable[[Handler], LambdaHandler]:
     """Make ``handler(event, context: DurableContext)`` a durable Lambda handler.
 
@@ -102,23 +112,60 @@ def durable_execution(
     (``math.inf``: only with the completion); an invocation input that brings its own client
     may override it.
 
+    ``step_durability=StepDurability.BATCHED`` makes batched durability the default of every
+    at-least-once step whose ``StepConfig`` leaves ``durability`` unset: completions are held
+    and sent together, ``batch_size`` (default 50, at most ``MAX_BATCH_SIZE``) per call at
+    most, or earlier when an update that needs the service's answer, a suspension or the
+    end of the invocation comes first. A step's result is then returned before it is
+    durable; a crash repeats the steps completed since the last send. At-most-once steps
+    are never batched.
+
     Raises:
         ValidationError: at decoration, when ``plugins`` is not a list of plugins (a plugin
             class, a lone plugin, a function) or a plugin's hook cannot be called with one
-            info; when ``start_flush_window`` is not a number >= 0; when invoked with an
+            info; when ``start_flush_window`` is not a number >= 0; when
+            ``step_durability`` is not a ``StepDurability`` or ``batch_size`` not an int
+            from 1 to ``MAX_BATCH_SIZE``; when invoked with an
             event that is not a durable invocation (docs/decisions.md, "Malformed
             invocation events").
     """
     window = check_start_flush_window(start_flush_window, "durable_execution")
+    durability = _Durability(
+        check_step_durability(step_durability, "durable_execution", "step_durability"),
+        check_batch_size(batch_size, "durable_execution"),
+    )
     if func is None:
         return functools.partial(
-            _wrap, boto3_client=boto3_client, plugins=plugins, start_flush_window=window
+            _wrap,
+            boto3_client=boto3_client,
+            plugins=plugins,
+            start_flush_window=window,
+            durability=durability,
         )
-    return _wrap(func, boto3_client=boto3_client, plugins=plugins, start_flush_window=window)
+    return _wrap(
+        func,
+        boto3_client=boto3_client,
+        plugins=plugins,
+        start_flush_window=window,
+        durability=durability,
+    )
+
+
+@attrs.frozen
+class _Durability:
+    """A function's default step durability and its batch size, checked at decoration."""
+
+    step_durability: StepDurability = StepDurability.IMMEDIATE
+    batch_size: int = DEFAULT_BATCH_SIZE
 
 
 def _wrap(
-    func: Handler, *, boto3_client: Any, plugins: Any, start_flush_window: float
+    func: Handler,
+    *,
+    boto3_client: Any,
+    plugins: Any,
+    start_flush_window: float,
+    durability: _Durability,
 ) -> LambdaHandler:
     if not callable(func):
         raise ValidationError(f"durable_execution({func!r}): expected a handler function")
@@ -144,7 +191,14 @@ def _wrap(
                 else LambdaClient.initialize_client()
             )
         return run_invocation(
-            func, invocation, client, lambda_context, plugins, start_flush_window=window
+            func,
+            invocation,
+            client,
+            lambda_context,
+            plugins,
+            start_flush_window=window,
+            step_durability=durability.step_durability,
+            batch_size=durability.batch_size,
         ).to_dict()
 
     lambda_handler._durable_handler = func  # type: ignore[attr-defined]
@@ -168,9 +222,17 @@ def run_invocation(
     plugins: Sequence[Any] = (),
     *,
     start_flush_window: float = DEFAULT_START_FLUSH_WINDOW,
+    step_durability: StepDurability = StepDurability.IMMEDIATE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> DurableExecutionInvocationOutput:
     try:
-        state = ExecutionState.load(invocation, client, start_flush_window)
+        state = ExecutionState.load(
+            invocation,
+            client,
+            start_flush_window,
+            step_durability=step_durability,
+            batch_size=batch_size,
+        )
     except BotoClientError as error:
         if error.is_retryable():
             raise

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from aws_durable_execution_sdk_python._durability import StepDurability, check_step_durability
 from aws_durable_execution_sdk_python._duration import Duration, Numeric, as_duration
 from aws_durable_execution_sdk_python._retry_strategies import (
     JitterStrategy,
@@ -39,6 +40,7 @@ __all__ = [
     "ParallelBranch",
     "ParallelConfig",
     "StepConfig",
+    "StepDurability",
     "StepSemantics",
     "WaitForCallbackConfig",
 ]
@@ -72,17 +74,45 @@ def _step_retry_strategy(value: RetryStrategy | RetryStrategyConfig | None) -> R
 
 @attrs.frozen
 class StepConfig:
-    """How a step retries, how often its body may run, and how its result is stored."""
+    """How a step retries, how often its body may run, and how its result is stored.
+
+    ``durability``: ``StepDurability.BATCHED`` holds the step's completion to send it with
+    later ones (see ``StepDurability`` for when, and for what a crash then repeats);
+    ``None`` takes the function's ``@durable_execution(step_durability=...)``, by default
+    ``IMMEDIATE``.
+
+    Raises:
+        ValidationError: a ``step_semantics`` or ``durability`` that is not a member of
+            its enum, or ``BATCHED`` with ``AT_MOST_ONCE_PER_RETRY`` (such a step's START
+            must be durable before its body runs, so it cannot wait in a batch).
+    """
 
     retry_strategy: RetryStrategy | None = attrs.field(default=None, converter=_step_retry_strategy)
     step_semantics: StepSemantics = attrs.field(default=StepSemantics.AT_LEAST_ONCE_PER_RETRY)
     serdes: SerDes[Any] | None = None
+    durability: StepDurability | None = attrs.field(default=None, kw_only=True)
 
     @step_semantics.validator
     def _check_semantics(self, _attribute: Any, value: Any) -> None:
         if not isinstance(value, StepSemantics):
             raise ValidationError(
                 f"StepConfig.step_semantics must be a StepSemantics member, got {value!r}"
+            )
+
+    @durability.validator
+    def _check_durability(self, _attribute: Any, value: Any) -> None:
+        if value is None:
+            return
+        check_step_durability(value, "StepConfig", "durability")
+        if (
+            value is StepDurability.BATCHED
+            and self.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
+        ):
+            raise ValidationError(
+                "StepConfig(durability=StepDurability.BATCHED, step_semantics="
+                "StepSemantics.AT_MOST_ONCE_PER_RETRY): an at-most-once step's START must be "
+                "checkpointed before its body runs, so it cannot be batched; use "
+                "AT_LEAST_ONCE_PER_RETRY or leave durability unset"
             )
 
 

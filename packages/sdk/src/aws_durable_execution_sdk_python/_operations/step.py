@@ -7,6 +7,11 @@ by the checkpointed status: SUCCEEDED returns the stored result without running 
 FAILED raises the stored error, PENDING suspends until the retry is due, STARTED re-runs the
 body (at-least-once) or counts as an interrupted attempt (at-most-once; docs/decisions.md,
 "Interrupted at-most-once steps").
+
+A batched step (``StepDurability.BATCHED``, at-least-once only) holds its START and SUCCEED
+in the checkpointer instead: the result is returned before it is durable, and a crash before
+the batch is sent runs the body again in the next invocation. Its RETRY and FAIL are
+committed as for any step: they suspend the invocation or raise into user code.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from aws_durable_execution_sdk_python._durability import StepDurability
 from aws_durable_execution_sdk_python._model.enums import (
     OperationAction,
     OperationStatus,
@@ -106,10 +112,13 @@ def _execute(
     *,
     started: bool,
 ) -> T:
+    batched = _is_batched(state, config)
     if not started:
         start = update_for(identifier, OperationAction.START)
         if config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
             state.commit(start)  # the START must be durable before the body may run
+        elif batched:
+            state.hold(start)  # no window: it travels with the batch
         else:
             state.enqueue(start)
     step_logger = logger.derive(
@@ -152,12 +161,26 @@ def _execute(
     payload = serialize(
         config.serdes, result, identifier.operation_id, state.durable_execution_arn, identifier.name
     )
-    state.commit(update_for(identifier, OperationAction.SUCCEED, payload=payload))
+    succeed = update_for(identifier, OperationAction.SUCCEED, payload=payload)
+    if batched:
+        state.hold(succeed)
+    else:
+        state.commit(succeed)
     if config.serdes is None and SerDes.is_primitive(result):
         return result  # JSON primitives come back from the default serdes unchanged
     # Round-trip, so the first run returns exactly what every replay will.
     loaded: T = load_payload(state, identifier, config.serdes, payload)
     return loaded
+
+
+def _is_batched(state: ExecutionState, config: StepConfig) -> bool:
+    # An at-most-once step is never batched, whatever the function's default says:
+    # StepConfig refuses the explicit combination, the default simply does not apply.
+    durability = config.durability or state.step_durability
+    return (
+        durability is StepDurability.BATCHED
+        and config.step_semantics is StepSemantics.AT_LEAST_ONCE_PER_RETRY
+    )
 
 
 def _fail(state: ExecutionState, identifier: OperationIdentifier, error: Exception) -> None:

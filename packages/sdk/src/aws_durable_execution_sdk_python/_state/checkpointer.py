@@ -16,6 +16,13 @@ it flushes through the same group-commit path (so nothing is reordered and the t
 consistent), and ``close()`` stops it at the end of the invocation. A step that finishes
 within the window still costs one call: its START travels with its completion.
 
+Batched steps (``StepDurability.BATCHED``) go further: their START and SUCCEED are *held*,
+pending like a START but with no window, so N sequential steps travel in about N /
+``batch_size`` calls. A held update goes out with the next flush (the next update that needs
+an answer, or the end of the invocation), always before any later update; it is sent early
+when ``batch_size`` completions are held or when one more would take the pending updates past
+one call's bytes.
+
 Batches are split at the service's request-size limit (750 KB); the per-operation payload
 limit is the service's to enforce, so a too-large payload fails the same way locally and in
 AWS.
@@ -28,14 +35,17 @@ import threading
 import time
 from collections.abc import Callable
 
+from aws_durable_execution_sdk_python._model.enums import OperationAction
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python.exceptions import CheckpointError, ValidationError
 
 __all__ = [
+    "DEFAULT_BATCH_SIZE",
     "DEFAULT_START_FLUSH_WINDOW",
     "MAX_BATCH_BYTES",
+    "MAX_BATCH_SIZE",
     "Checkpointer",
     "check_start_flush_window",
 ]
@@ -48,6 +58,11 @@ DEFAULT_START_FLUSH_WINDOW = 0.05
 MAX_BATCH_BYTES = 750 * 1000
 # JSON keys, id, type, action, parent id, name and options of one update, generously.
 _UPDATE_OVERHEAD_BYTES = 512
+# Held step completions that one call can carry: each comes with its START, and even with no
+# result the two take 2 * 512 bytes by the estimate above (732 steps in 750 KB).
+MAX_BATCH_SIZE = MAX_BATCH_BYTES // (2 * _UPDATE_OVERHEAD_BYTES)
+# Held completions before the batch is sent on its own: 50 sequential steps cost one call.
+DEFAULT_BATCH_SIZE = 50
 
 
 class _Real:
@@ -111,6 +126,7 @@ class Checkpointer:
 
     ``start_flush_window`` (seconds) bounds how long a queued update waits for the next
     flush; ``None`` or ``math.inf`` leaves it to the next update that needs an answer.
+    ``batch_size``: held completions (``hold``) that make a batch full and send it.
     """
 
     def __init__(
@@ -121,6 +137,7 @@ class Checkpointer:
         on_operations: Callable[[list[Operation]], None],
         max_batch_bytes: int = MAX_BATCH_BYTES,
         start_flush_window: float | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self._client = client
         self._arn = durable_execution_arn
@@ -132,6 +149,9 @@ class Checkpointer:
         self._lock = threading.Lock()  # guards _pending, _queued and the flusher's fields
         self._flush_lock = threading.Lock()  # one call in flight; its holder is the leader
         self._pending: list[OperationUpdate] = []
+        self._pending_bytes = 0  # update_size of what is pending, to send a batch early
+        self._held = 0  # held completions pending
+        self._batch_size = batch_size
         self._queued = 0  # updates ever queued
         self._sent = 0  # updates the service has accepted
         self._failure: BaseException | None = None
@@ -155,6 +175,7 @@ class Checkpointer:
             if self._failure is not None:
                 raise self._failure
             self._pending.append(update)
+            self._pending_bytes += update_size(update)
             self._queued += 1
             if self._window is not None and self._deadline is None and not self._closed:
                 self._deadline = _Real.monotonic() + self._window
@@ -178,6 +199,31 @@ class Checkpointer:
                 self._queued += 1
             target = self._queued
         self._flush_until(target, force=update is None)
+
+    def hold(self, update: OperationUpdate) -> None:
+        """Queue an update of a batched step: no window and no call of its own, unless the
+        batch is full (``batch_size`` completions held) or this update would take what is
+        pending past one call's bytes (what is pending goes first, in one call)."""
+        cost = update_size(update)
+        with self._lock:
+            if self._failure is not None:
+                raise self._failure
+            early = bool(self._pending) and self._pending_bytes + cost > self._max_batch_bytes
+            target = self._queued
+        if early:
+            self._flush_until(target, force=False)
+        with self._lock:
+            if self._failure is not None:
+                raise self._failure
+            self._pending.append(update)
+            self._pending_bytes += cost
+            self._queued += 1
+            if update.action is not OperationAction.START:
+                self._held += 1
+            full = self._held >= self._batch_size
+            target = self._queued
+        if full:
+            self._flush_until(target, force=False)
 
     def flush(self) -> None:
         """Send whatever is pending (the end of an invocation)."""
@@ -232,6 +278,7 @@ class Checkpointer:
     def _take_pending(self) -> list[OperationUpdate]:
         with self._lock:
             batch, self._pending = self._pending, []
+            self._pending_bytes = self._held = 0
             self._deadline = None
         return batch
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 
+from aws_durable_execution_sdk_python._durability import StepDurability
 from aws_durable_execution_sdk_python._model.enums import OperationAction, OperationType
 from aws_durable_execution_sdk_python._model.invocation import DurableExecutionInvocationInput
 from aws_durable_execution_sdk_python._model.operation import Operation
 from aws_durable_execution_sdk_python._model.update import OperationUpdate
 from aws_durable_execution_sdk_python._service.client import DurableServiceClient
 from aws_durable_execution_sdk_python._state.checkpointer import (
+    DEFAULT_BATCH_SIZE,
     DEFAULT_START_FLUSH_WINDOW,
     Checkpointer,
 )
@@ -47,6 +49,9 @@ class ExecutionState:
         client: DurableServiceClient,
         updated_operation_ids: list[str] | None = None,
         start_flush_window: float | None = None,
+        *,
+        step_durability: StepDurability = StepDurability.IMMEDIATE,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self.durable_execution_arn = durable_execution_arn
         self.operations: dict[str, Operation] = {op.operation_id: op for op in operations}
@@ -60,7 +65,10 @@ class ExecutionState:
             checkpoint_token,
             self._merge,
             start_flush_window=start_flush_window,
+            batch_size=batch_size,
         )
+        # The durability of steps whose StepConfig leaves it unset (``@durable_execution``).
+        self.step_durability = step_durability
         self._lock = threading.Lock()
         self.fatal_error: BaseException | None = None
         # Who hears what happens (plugins); nobody unless the invocation hands one over.
@@ -75,11 +83,16 @@ class ExecutionState:
         invocation: DurableExecutionInvocationInput,
         client: DurableServiceClient,
         start_flush_window: float | None = DEFAULT_START_FLUSH_WINDOW,
+        *,
+        step_durability: StepDurability = StepDurability.IMMEDIATE,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> ExecutionState:
         """Build the state from the event, paging in the operations it could not carry.
 
         ``start_flush_window``: how long a queued START may wait before it is sent on its
         own (``None`` or ``math.inf``: only with the next update that needs an answer).
+        ``step_durability`` and ``batch_size``: the function's default for its steps, and
+        how many held completions fill a batch.
         """
         operations = list(invocation.initial_execution_state.operations)
         marker = invocation.initial_execution_state.next_marker
@@ -101,6 +114,8 @@ class ExecutionState:
             client,
             invocation.updated_operation_ids,
             start_flush_window,
+            step_durability=step_durability,
+            batch_size=batch_size,
         )
 
     def _merge(self, operations: list[Operation]) -> None:
@@ -134,6 +149,17 @@ class ExecutionState:
         try:
             self.checkpointer.enqueue(update)
         except BotoClientError as error:  # a send of the flusher's failed: sticky too
+            self.fatal_error = self.fatal_error or error
+            raise
+
+    def hold(self, update: OperationUpdate) -> None:
+        """Queue an update of a batched step, to go with a later flush (``Checkpointer.hold``)."""
+        self._raise_if_stopped()
+        if update.action is OperationAction.START:
+            self.reporter.operation_starting(update)
+        try:
+            self.checkpointer.hold(update)
+        except BotoClientError as error:  # a full batch's send failed: sticky
             self.fatal_error = self.fatal_error or error
             raise
 
