@@ -3,6 +3,11 @@
 from aws_durable_execution_sdk_python.lambda_service import InvocationStatus
 from aws_durable_execution_sdk_python_testing._arguments import RunnerMode
 from aws_durable_execution_sdk_python_testing._child_runner import DurableChildContextTestRunner
+from aws_durable_execution_sdk_python_testing._cloud_api import (
+    LambdaApiError,
+    UnsupportedInCloudError,
+)
+from aws_durable_execution_sdk_python_testing._cloud_runner import DurableFunctionCloudTestRunner
 from aws_durable_execution_sdk_python_testing._result import (
     DurableFunctionTestResult,
     ExecutionErrorDetails,
@@ -37,6 +42,7 @@ __all__ = [
     "CallbackTimeout",
     "CreatedCallback",
     "DurableChildContextTestRunner",
+    "DurableFunctionCloudTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "DurableFunctionsLocalRunnerError",
@@ -46,9 +52,11 @@ __all__ = [
     "HookRecorder",
     "InMemoryDurableService",
     "InvocationStatus",
+    "LambdaApiError",
     "Limits",
     "RunnerMode",
     "StuckExecutionError",
+    "UnsupportedInCloudError",
     "__version__",
     "decode_payload",
     "deserialize_operation_payload",

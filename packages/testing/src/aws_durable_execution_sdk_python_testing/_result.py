@@ -12,8 +12,14 @@ from typing import Any
 import attrs
 
 from aws_durable_execution_sdk_python.exceptions import termination_reason_for
-from aws_durable_execution_sdk_python.lambda_service import ErrorObject, InvocationStatus
+from aws_durable_execution_sdk_python.lambda_service import (
+    ErrorObject,
+    InvocationStatus,
+    OperationStatus,
+    OperationType,
+)
 from aws_durable_execution_sdk_python.lambda_service import Operation as WireOperation
+from aws_durable_execution_sdk_python_testing._recorded import operations_from_history
 from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
@@ -29,7 +35,12 @@ from aws_durable_execution_sdk_python_testing._views import (
     build_operations,
     decode_payload,
 )
-from aws_durable_execution_sdk_python_testing.history import history_to_json, save_history
+from aws_durable_execution_sdk_python_testing.history import (
+    HistorySource,
+    history_to_json,
+    load_history,
+    save_history,
+)
 from aws_durable_execution_sdk_python_testing.hooks import HookEvent
 
 __all__ = ["DurableFunctionTestResult", "ExecutionErrorDetails"]
@@ -147,6 +158,50 @@ class DurableFunctionTestResult(OperationLookup):
             hook_events=list(record.hook_events),
         )
 
+    @classmethod
+    def from_execution_history(
+        cls, execution: Mapping[str, Any], history: HistorySource
+    ) -> DurableFunctionTestResult:
+        """The result of an execution read over the Lambda API: a ``GetDurableExecution``
+        response (with execution data) and its whole ``GetDurableExecutionHistory`` (a
+        response, its pages in order, or their events), as the cloud runner fetches them.
+
+        Operations are rebuilt from the history, so ``get_step``, ``history``,
+        ``save_history`` and the timelines work as for a local run; plugin hook events are
+        not on the wire, so ``hook_events`` is empty.
+
+        Raises:
+            InvalidHistoryError: ``history`` is not a whole history with execution data.
+        """
+        events = load_history(history)
+        status = str(execution.get("Status", ""))
+        raw = execution.get("Result")
+        error = execution.get("Error")
+        operations = operations_from_history(events)
+        return cls(
+            status=_invocation_status(status),
+            execution_status=status,
+            execution_arn=str(execution.get("DurableExecutionArn", "")),
+            result=_decode_result(raw),
+            raw_result=raw,
+            error=(
+                ExecutionErrorDetails.from_error(
+                    ErrorObject.from_dict(dict(error)), _CLOSING_REASONS.get(status)
+                )
+                if isinstance(error, Mapping)
+                else None
+            ),
+            wire_operations=tuple(_with_execution_status(operations, status)),
+            history=[dict(event) for event in events.events],
+            invocations=[
+                dict(event.get("InvocationCompletedDetails") or {})
+                for event in events.events
+                if event["EventType"] == "InvocationCompleted"
+            ],
+            start_timestamp=execution.get("StartTimestamp"),
+            end_timestamp=execution.get("EndTimestamp"),
+        )
+
     def history_json(self, indent: int | None = 2) -> str:
         """The history as JSON in the ``GetDurableExecutionHistory`` shape
         (``{"Events": [...]}``, timestamps ISO 8601 UTC), for ``runner.replay``."""
@@ -180,6 +235,30 @@ class DurableFunctionTestResult(OperationLookup):
             OSError: ``path`` cannot be written.
         """
         save_timeline(self.history, path, self.execution_arn)
+
+
+# Closings the service decides (not the handler's error): their reason is the status.
+_CLOSING_REASONS = {"TIMED_OUT": "TIMED_OUT", "STOPPED": "STOPPED"}
+_ENDED = frozenset({"FAILED", "TIMED_OUT", "STOPPED"})
+
+
+def _invocation_status(status: str) -> InvocationStatus:
+    if status == "SUCCEEDED":
+        return InvocationStatus.SUCCEEDED
+    return InvocationStatus.FAILED if status in _ENDED else InvocationStatus.PENDING
+
+
+def _with_execution_status(operations: list[WireOperation], status: str) -> list[WireOperation]:
+    """The history's rebuilt operations leave the execution STARTED (what a replay needs);
+    a result shows it as it ended."""
+    try:
+        final = OperationStatus(status)
+    except ValueError:  # RUNNING, PAUSED...: not an operation status; it is still going
+        return operations
+    return [
+        attrs.evolve(op, status=final) if op.operation_type is OperationType.EXECUTION else op
+        for op in operations
+    ]
 
 
 def _decode_result(raw: str | None) -> Any:
