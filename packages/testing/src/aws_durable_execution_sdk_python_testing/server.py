@@ -85,6 +85,7 @@ class DurableLocalServer:
         callback_hold: float = 5.0,
         sync_invoke_timeout: float = 900.0,
         max_request_bytes: int = MAX_REQUEST_BYTES,
+        max_requests_per_second: float | None = None,
     ) -> None:
         self._backend: Backend | None = None
         self._http: HttpServer | None = None
@@ -107,6 +108,7 @@ class DurableLocalServer:
         self._callback_hold = callback_hold
         self._sync_invoke_timeout = sync_invoke_timeout
         self._max_request_bytes = max_request_bytes
+        self._max_requests_per_second = max_requests_per_second
 
     # -- functions -----------------------------------------------------------------------
 
@@ -160,7 +162,12 @@ class DurableLocalServer:
             store=self._open_store(),
         )
         try:
-            http = HttpServer((self._host, self._port), backend, self._max_request_bytes)
+            http = HttpServer(
+                (self._host, self._port),
+                backend,
+                self._max_request_bytes,
+                self._max_requests_per_second,
+            )
         except OSError as error:
             backend.stop()
             raise DurableFunctionsLocalRunnerError(
@@ -206,6 +213,17 @@ class DurableLocalServer:
             http.server_close()
 
     close = stop
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Block until no invocation runs or waits to start: every execution has ended or
+        waits for a timer or a callback. For tests and scripts that act after an
+        ``Event`` invoke, without polling.
+
+        Raises:
+            TimeoutError: still busy after ``timeout`` real seconds.
+        """
+        if not self.backend.wait_until(self.backend.idle, timeout):
+            raise TimeoutError(f"the server was still invoking functions after {timeout} s")
 
     def __enter__(self) -> DurableLocalServer:
         return self.start()

@@ -139,6 +139,13 @@ class Backend:
         with self.lock:
             return self.changed.wait_for(lambda: done() or self._stopping, timeout) and done()
 
+    def idle(self) -> bool:
+        """Nothing runs and nothing waits to be invoked: only timers and callbacks remain."""
+        return not self._running and not any(
+            record.needs_invocation and not record.is_terminal
+            for record in self.service.executions.values()
+        )
+
     # -- functions -----------------------------------------------------------------------
 
     def function_for(self, function_name: str) -> Function | None:

@@ -32,6 +32,7 @@ from aws_durable_execution_sdk_python_testing._server.wire import (
 from aws_durable_execution_sdk_python_testing._service.errors import (
     ServiceApiError,
     ServiceException,
+    TooManyRequestsException,
 )
 
 __all__ = ["HttpServer"]
@@ -45,9 +46,18 @@ class HttpServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
 
-    def __init__(self, address: tuple[str, int], backend: Backend, max_request_bytes: int) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        backend: Backend,
+        max_request_bytes: int,
+        max_requests_per_second: float | None = None,
+    ) -> None:
         self.backend = backend
         self.max_request_bytes = max_request_bytes
+        self.throttle = (
+            None if max_requests_per_second is None else _Bucket(max_requests_per_second)
+        )
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _RequestHandler)
@@ -102,6 +112,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = self._body()
             url = urllib.parse.urlsplit(self.path)
             route, members = find_route(self.command, url.path)
+            if self.server.throttle is not None and route.operation not in _UNTHROTTLED:
+                self.server.throttle.take()
             target = members.get("DurableExecutionArn") or members.get("CallbackId") or ""
             target = target or members.get("FunctionName", "")
             params = decode_request(route, members, url.query, dict(self.headers), body)
@@ -144,6 +156,32 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(response.body)
+
+
+# The calls a function makes while it runs: throttling them would fail invocations, which the
+# server re-invokes at once; the limit is for the clients that manage executions.
+_UNTHROTTLED = frozenset({"CheckpointDurableExecution", "GetDurableExecutionState"})
+
+
+class _Bucket:
+    """A token bucket of ``rate`` requests per second (bursts of up to ``rate``)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens < 1:
+                raise TooManyRequestsException(
+                    f"Rate exceeded: this server takes {self.rate:g} requests per second"
+                )
+            self.tokens -= 1
 
 
 def _short(target: str) -> str:

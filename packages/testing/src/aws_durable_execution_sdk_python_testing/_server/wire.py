@@ -237,7 +237,8 @@ def encode_result(route: Route, result: Mapping[str, Any], request_id: str) -> H
         else:
             document[member] = value
     if body is None:
-        body = _json(document) if (document or shape is not None) else b""
+        # An operation whose output is a raw payload sends nothing when there is none.
+        body = b"" if payload is not None or status == 204 else _json(document)
     headers.append(("Content-Type", "application/json"))
     return HttpResponse(status, tuple(headers), body)
 
