@@ -427,3 +427,138 @@ def test_what_needs_the_handler_in_this_process_is_unsupported(attempt, fragment
         attempt(runner)
     assert fragment in str(caught.value)
     assert lam.names() == []
+
+
+# --- against the HTTP server, through real boto3 clients --------------------------------------
+
+
+@durable_execution
+def many_steps(event: dict, context: DurableContext) -> int:
+    return sum(context.step(lambda _, i=i: i, name=f"step-{i}") for i in range(event["count"]))
+
+
+SERVED = {
+    "greet": greet,
+    "refuse": refuse,
+    "approval": approval,
+    "two-callbacks": two_callbacks,
+    "many-steps": many_steps,
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    from aws_durable_execution_sdk_python_testing.server import DurableLocalServer
+
+    with DurableLocalServer(SERVED, skip_time=True) as running:
+        yield running
+
+
+@pytest.fixture
+def served(server, monkeypatch):
+    """A cloud runner for a served function, with its own boto3 client (as in CI)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    made = []
+
+    def make(function_name: str) -> DurableFunctionCloudTestRunner:
+        runner = DurableFunctionCloudTestRunner(
+            function_name, endpoint_url=server.endpoint_url, region="us-east-1", poll_interval=0.1
+        )
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        runner.close()
+
+
+def test_served_run_gives_the_result_a_local_run_gives(served):
+    result = served("greet").run(input={"name": "ada"}, timeout=30)
+    with DurableFunctionTestRunner(greet) as local:
+        expected = local.run(input={"name": "ada"})
+
+    assert result.status is InvocationStatus.SUCCEEDED
+    assert result.result == expected.result
+    assert result.get_step("shout").result == "ADA"
+    assert [e["EventType"] for e in result.history] == [e["EventType"] for e in expected.history]
+    assert result.invocation_count == expected.invocation_count
+    assert ":function:greet" in result.execution_arn
+
+
+def test_served_failure_keeps_its_error_and_reason(served):
+    result = served("refuse").run({}, timeout=30)
+    with DurableFunctionTestRunner(refuse) as local:
+        expected = local.run({})
+
+    assert result.status is InvocationStatus.FAILED
+    assert (result.error.type, result.error.message) == (
+        expected.error.type,
+        expected.error.message,
+    )
+    assert result.termination_reason == expected.termination_reason
+
+
+def test_served_history_is_read_across_pages(served):
+    runner = served("many-steps")
+    result = runner.run({"count": 120}, timeout=30)
+    first_page = runner.get_execution_history(result.execution_arn, max_items=100)
+
+    assert result.result == sum(range(120))
+    assert len(result.history) > len(first_page["Events"])  # more than one page was read
+    assert first_page["NextMarker"]
+    assert result.get_step("step-119").result == 119
+
+
+def test_served_callback_answered_by_the_test(served):
+    runner = served("approval")
+    arn = runner.run_async({})
+    callback_id = runner.wait_for_callback(arn, name="approval", timeout=30)
+    runner.send_callback_heartbeat(callback_id)
+    runner.send_callback_success(callback_id, "yes")
+    result = runner.wait_for_result(arn, timeout=30)
+
+    assert result.result == {"answer": "yes"}
+    assert result.get_context("approval").status.value == "SUCCEEDED"
+
+
+def test_served_declared_answers(served):
+    result = served("two-callbacks").run(
+        {}, timeout=30, callbacks={"first": "one", "second": CallbackFailure("No", "refused")}
+    )
+
+    assert result.status is InvocationStatus.FAILED
+    assert result.get_callback("first").raw_result == "one"
+    assert result.get_callback("second").error.message == "refused"
+
+
+def test_served_stop(served):
+    runner = served("approval")
+    arn = runner.run_async({})
+    runner.wait_for_callback(arn, timeout=30)
+    runner.stop_execution(arn)
+    result = runner.wait_for_result(arn, timeout=30)
+
+    assert result.execution_status == "STOPPED"
+    assert result.termination_reason == "STOPPED"
+
+
+def test_served_errors_carry_the_service_code(served):
+    runner = served("greet")
+    with pytest.raises(LambdaApiError) as caught:
+        runner.send_callback_success("bm90LWEtY2FsbGJhY2s=", "x")
+    assert caught.value.code in {"ResourceNotFoundException", "InvalidParameterValueException"}
+    assert caught.value.status_code in {400, 404}
+
+    with pytest.raises(LambdaApiError) as caught:
+        served("no-such-function").run({}, timeout=5)
+    assert caught.value.operation == "Invoke"
+    assert caught.value.code == "ResourceNotFoundException"
+
+
+def test_served_timeout_names_the_running_execution(served):
+    runner = served("approval")
+    arn = runner.run_async({})
+    with pytest.raises(TimeoutError, match="its status: RUNNING"):
+        runner.wait_for_result(arn, timeout=0.2)
+    runner.stop_execution(arn)
