@@ -26,7 +26,7 @@ from aws_durable_execution_sdk_python_testing.errors import (
     StuckExecutionError,
 )
 
-__all__ = ["ExitCode", "main"]
+__all__ = ["ExitCode", "add_run_arguments", "load_target", "main", "run_command"]
 
 
 class ExitCode(enum.IntEnum):
@@ -47,7 +47,9 @@ def _json_text(text: str) -> str:
     return text
 
 
-def _load(parser: argparse.ArgumentParser, target: str) -> Any:
+def load_target(parser: argparse.ArgumentParser, target: str) -> Any:
+    """The handler ``MODULE:HANDLER`` (or ``path/to/file.py:HANDLER``) names; a usage error
+    (exit 2) when it cannot be imported."""
     module_name, _, attribute = target.partition(":")
     if not attribute:
         _usage(parser, f"expected MODULE:HANDLER (e.g. examples.orders:handler), got {target!r}")
@@ -99,13 +101,7 @@ def _usage(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     parser.error(message)  # prints usage and the message, exits 2
 
 
-def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    parser = argparse.ArgumentParser(
-        prog="python -m aws_durable_execution_sdk_python_testing",
-        epilog="exit codes: 0 succeeded, 1 failed, 2 usage error, 3 stuck",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run a durable handler locally and show its timeline")
+def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("target", help="MODULE:HANDLER or path/to/file.py:HANDLER")
     run.add_argument(
         "--input", default="null", type=_json_text, help="the execution input, as JSON"
@@ -117,13 +113,27 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         type=_html_path,
         help="also write the timeline as a self-contained HTML page (SVG Gantt chart)",
     )
+
+
+def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    parser = argparse.ArgumentParser(
+        prog="python -m aws_durable_execution_sdk_python_testing",
+        epilog="exit codes: 0 succeeded, 1 failed, 2 usage error, 3 stuck",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a durable handler locally and show its timeline")
+    add_run_arguments(run)
     return parser, run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser, run_parser = _parser()
-    args = parser.parse_args(argv)
-    handler = _load(run_parser, args.target)
+    return run_command(run_parser, parser.parse_args(argv))
+
+
+def run_command(run_parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``run``: the execution on the virtual clock, its result and its timeline."""
+    handler = load_target(run_parser, args.target)
     try:
         runner = DurableFunctionTestRunner(handler, seed=args.seed)
     except DurableFunctionsTestError as error:
