@@ -24,7 +24,8 @@ _WORKFLOWS = str(_HERE / "server_workflows.py")
 _CLI = [
     sys.executable,
     "-c",
-    "import sys; from aws_durable_execution_sdk_python_testing._local_cli import main; sys.exit(main())",
+    "import sys; from aws_durable_execution_sdk_python_testing._local_cli import main; "
+    "sys.exit(main())",
 ]
 
 
