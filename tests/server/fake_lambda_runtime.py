@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import server_workflows  # noqa: E402
+import server_workflows
 
 
 class _Context:

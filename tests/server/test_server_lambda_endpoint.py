@@ -75,7 +75,7 @@ def test_a_function_at_a_lambda_endpoint_checkpoints_through_the_server(
 def test_a_callback_answered_with_boto3_reaches_the_remote_function(
     remote: tuple[DurableLocalServer, Any],
 ) -> None:
-    server, client = remote
+    _server, client = remote
     runner = DurableFunctionCloudTestRunner("approval", client, poll_interval=0.2)
     arn = runner.run_async(input={"id": "r1"})
     callback_id = runner.wait_for_callback(arn, "approve", timeout=30)
