@@ -4,6 +4,9 @@ A batched at-least-once step's START and SUCCEED are held and sent with the next
 needs the service's answer, at the end of the invocation, or when 50 completions are held.
 A recording client double wraps the runner's client and keeps each checkpoint call's
 ``(name, action)`` pairs; the history and the plugin hooks show what the service recorded.
+Where a test also queues an update with a start flush window (an immediate step's START, a
+child context's START), the function sets ``start_flush_window=math.inf`` so that a slow
+machine cannot send that update on its own and change the calls the test expects.
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def batched_per_step(event: Any, context: DurableContext) -> int:
     )
 
 
-@durable_execution
+@durable_execution(start_flush_window=math.inf)
 def immediate_steps(event: Any, context: DurableContext) -> int:
     return sum(context.step(lambda _, i=i: i, name=f"s{i}") for i in range(event["steps"]))
 
@@ -177,7 +180,7 @@ def test_a_smaller_batch_size_sends_more_often() -> None:
 def test_an_immediate_step_config_wins_over_a_batched_default() -> None:
     immediate = StepConfig(durability=StepDurability.IMMEDIATE)
 
-    @durable_execution(step_durability=StepDurability.BATCHED)
+    @durable_execution(step_durability=StepDurability.BATCHED, start_flush_window=math.inf)
     def handler(event: Any, context: DurableContext) -> list[str]:
         return [
             context.step(lambda _: "a", name="a"),
@@ -278,7 +281,7 @@ def test_held_updates_go_in_the_call_of_the_next_update_that_needs_an_answer(poi
     then, update, expected = FLUSH_POINTS[point]
     bodies: Counter[str] = Counter()
 
-    @durable_execution(step_durability=StepDurability.BATCHED)
+    @durable_execution(step_durability=StepDurability.BATCHED, start_flush_window=math.inf)
     def handler(event: Any, context: DurableContext) -> Any:
         context.step(counting(bodies, "held"), name="held")
         return then(context, bodies)

@@ -166,7 +166,9 @@ def test_a_failed_batch_send_is_sticky() -> None:
 
 
 def test_the_largest_batch_fits_one_call_with_empty_results() -> None:
-    """``MAX_BATCH_SIZE`` steps (START and SUCCEED each, no result) fit in one call."""
+    """``MAX_BATCH_SIZE`` steps (START and SUCCEED each, no result) fit in one call; the
+    ``durable_execution`` docstring names the number."""
+    assert MAX_BATCH_SIZE == 732
     sent = [update(n, action) for n in range(MAX_BATCH_SIZE) for action in (START, SUCCEED)]
     assert len(split_batches(sent, MAX_BATCH_BYTES)) == 1
     sent += [update(MAX_BATCH_SIZE, START), update(MAX_BATCH_SIZE, SUCCEED)]

@@ -114,18 +114,18 @@ def durable_execution(
 
     ``step_durability=StepDurability.BATCHED`` makes batched durability the default of every
     at-least-once step whose ``StepConfig`` leaves ``durability`` unset: completions are held
-    and sent together, ``batch_size`` (default 50, at most ``MAX_BATCH_SIZE``) per call at
-    most, or earlier when an update that needs the service's answer, a suspension or the
-    end of the invocation comes first. A step's result is then returned before it is
-    durable; a crash repeats the steps completed since the last send. At-most-once steps
-    are never batched.
+    and sent together, at most ``batch_size`` per call (default 50; 1 to 732, what one
+    checkpoint call can carry), earlier when an update that needs the service's answer, a
+    suspension or the end of the invocation comes first. A step's result is then returned
+    before it is durable; a crash repeats the steps completed since the last send.
+    At-most-once steps are never batched.
 
     Raises:
         ValidationError: at decoration, when ``plugins`` is not a list of plugins (a plugin
             class, a lone plugin, a function) or a plugin's hook cannot be called with one
             info; when ``start_flush_window`` is not a number >= 0; when
             ``step_durability`` is not a ``StepDurability`` or ``batch_size`` not an int
-            from 1 to ``MAX_BATCH_SIZE``; when invoked with an
+            from 1 to 732; when invoked with an
             event that is not a durable invocation (docs/decisions.md, "Malformed
             invocation events").
     """
