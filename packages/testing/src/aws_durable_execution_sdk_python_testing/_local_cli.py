@@ -149,6 +149,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             lambda_endpoint=args.lambda_endpoint,
             skip_time=args.skip_time,
             invocation_timeout=args.invocation_timeout,
+            max_requests_per_second=args.max_requests_per_second,
         ).start()
     except DurableFunctionsTestError as error:
         parser.error(str(error))
