@@ -12,8 +12,10 @@ machine cannot send that update on its own and change the calls the test expects
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -401,3 +403,53 @@ def test_operation_end_hooks_fire_once_per_batched_step() -> None:
 
     ended = [info.name for info in result.hooks("on_operation_end")]
     assert ended == [f"s{i}" for i in range(60)]
+
+
+def test_always_replay_cuts_after_each_batch_and_the_result_stays_right() -> None:
+    """``always_replay`` ends the invocation after a checkpoint call: with batching, after
+    each batch of 50, so the next invocation replays the steps of every batch before it; the
+    cut after the last batch (the end-of-invocation send) makes a fourth invocation, which
+    replays all 120 and returns."""
+    with DurableFunctionTestRunner(batched_by_default, always_replay=True) as runner:
+        client = recording(runner)
+        result = runner.run(input={"steps": 120}, timeout=60)
+
+    assert result.status is InvocationStatus.SUCCEEDED, result.error
+    assert result.result == sum(range(120))
+    assert succeeded(result) == [f"s{i}" for i in range(120)]
+    assert len(client.calls) == 3
+    assert len(result.invocations) == 4
+
+
+@durable_execution(step_durability=StepDurability.BATCHED)
+def batched_then_dies(event: Any, context: DurableContext) -> int:
+    """Module level: the subprocess mode imports it again in the child."""
+    runs = Path(event["runs"])
+
+    def one(_: Any) -> int:
+        with runs.open("a") as file:
+            file.write("one\n")
+        return 1
+
+    def two(_: Any) -> int:
+        flag = Path(event["flag"])
+        if not flag.exists():
+            flag.write_text("died once")
+            os._exit(3)  # a real crash: no finally runs, the held step is lost
+        return 2
+
+    return int(context.step(one, name="one") + context.step(two, name="two"))
+
+
+def test_a_real_crash_loses_the_held_steps_and_the_next_invocation_runs_them_again(
+    tmp_path: Path,
+) -> None:
+    event = {"runs": str(tmp_path / "runs"), "flag": str(tmp_path / "flag")}
+    with DurableFunctionTestRunner(batched_then_dies, invocation_mode="subprocess") as runner:
+        result = runner.run(input=event, timeout=30)
+
+    assert result.status is InvocationStatus.SUCCEEDED, result.error
+    assert result.result == 3
+    assert (tmp_path / "runs").read_text() == "one\none\n"
+    assert succeeded(result) == ["one", "two"]
+    assert len(result.invocations) == 2
