@@ -79,6 +79,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve.add_argument(
         "--invocation-timeout", type=float, default=900.0, help="seconds (default 900)"
     )
+    serve.add_argument(
+        "--max-requests-per-second",
+        type=float,
+        metavar="RATE",
+        help="answer client calls over RATE with TooManyRequestsException (429)",
+    )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     run = commands.add_parser(

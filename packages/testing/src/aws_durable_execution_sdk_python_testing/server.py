@@ -140,6 +140,14 @@ class DurableLocalServer:
         host, port = self._http.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def request_counts(self) -> dict[str, int]:
+        """Requests served so far, by operation (``"CheckpointDurableExecution"``: the
+        checkpoint round trips the functions made)."""
+        if self._http is None:
+            raise DurableFunctionsLocalRunnerError("the server is not started")
+        with self._http._connections_lock:
+            return dict(self._http.served)
+
     def client(self, region: str | None = None) -> Any:
         """A boto3 ``lambda`` client for this server (placeholder credentials, no retries)."""
         return lambda_client(self.endpoint_url, region or self._region)

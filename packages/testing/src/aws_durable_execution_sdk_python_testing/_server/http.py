@@ -8,7 +8,9 @@ thread outlives the server.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import http
 import logging
 import socket
 import threading
@@ -60,6 +62,7 @@ class HttpServer(ThreadingHTTPServer):
         )
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.served: collections.Counter[str] = collections.Counter()
         super().__init__(address, _RequestHandler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -84,6 +87,12 @@ class HttpServer(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: HttpServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes: without this, Nagle's algorithm holds the
+        # body until the client's delayed ACK (about 40 ms) on every kept-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._handle()
@@ -112,6 +121,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = self._body()
             url = urllib.parse.urlsplit(self.path)
             route, members = find_route(self.command, url.path)
+            with self.server._connections_lock:
+                self.server.served[route.operation] += 1
             if self.server.throttle is not None and route.operation not in _UNTHROTTLED:
                 self.server.throttle.take()
             target = members.get("DurableExecutionArn") or members.get("CallbackId") or ""
@@ -148,14 +159,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, response: HttpResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        """Status line, headers and body in one write (one segment for small responses)."""
+        lines = [f"{self.protocol_version} {response.status} {_reason(response.status)}"]
+        lines.extend(f"{name}: {value}" for name, value in response.headers)
+        lines.append(f"Content-Length: {len(response.body)}")
+        lines.append(f"Date: {self.date_time_string()}")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(response.body)
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + response.body)
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 # The calls a function makes while it runs: throttling them would fail invocations, which the
