@@ -75,6 +75,7 @@ from aws_durable_execution_sdk_python_testing._service.history import (
     result_details,
 )
 from aws_durable_execution_sdk_python_testing._service.timers import Timer, TimerQueue
+from aws_durable_execution_sdk_python_testing._service.tracking import ChangeTracker, trigger_arn
 from aws_durable_execution_sdk_python_testing._service.triggers import decide_trigger
 from aws_durable_execution_sdk_python_testing._service.validation import validate_batch
 
@@ -103,6 +104,7 @@ class InMemoryDurableService:
         self.invoke_hook: InvokeHook | None = None
         self.callback_hook: CallbackHook | None = None
         self.callbacks = CallbackRegistry()
+        self.changes = ChangeTracker()  # what changed since a store (``_store``) saved
         # The live timer of each callback deadline, so a heartbeat can replace it.
         self._deadlines: dict[CallbackDeadline, Timer] = {}
 
@@ -168,6 +170,7 @@ class InMemoryDurableService:
 
     def mark_changed(self, record: ExecutionRecord, operation_id: str | None = None) -> None:
         """Something the execution waits on changed: it needs another invocation."""
+        self.changes.touch(record.arn)
         if operation_id is not None:
             record.updated_operation_ids.add(operation_id)
         if not record.needs_invocation and not record.is_terminal:
@@ -184,6 +187,7 @@ class InMemoryDurableService:
     def begin_invocation(self, arn: str) -> DurableExecutionInvocationInput:
         """A fresh token and the first page of operations, as Lambda's invoke event carries."""
         record = self.get(arn)
+        self.changes.touch(arn)
         record.invoking = True
         record.needs_invocation = False
         record.invocations += 1
@@ -208,6 +212,7 @@ class InMemoryDurableService:
         error: ErrorObject | None = None,
     ) -> None:
         record = self.get(arn)
+        self.changes.touch(arn)
         record.invoking = False
         record.new_token()  # tokens of a finished invocation are stale from now on
         now = self.clock.now_datetime()
@@ -289,6 +294,8 @@ class InMemoryDurableService:
         """Decide what ``trigger`` does now and apply it (a timer's ``fire`` calls this)."""
         if isinstance(trigger, CallbackDeadline):
             self._deadlines.pop(trigger, None)  # its timer is firing: no longer live
+        if (arn := trigger_arn(trigger, self.callbacks)) in self.executions:
+            self.changes.touch(arn)  # its timer is gone, even if it decides nothing
         decision = self.decide(trigger)
         if decision is not None:
             self.apply(decision)
@@ -323,6 +330,7 @@ class InMemoryDurableService:
     def apply(self, decision: Decision) -> None:
         """Carry out a decision's effects, in order, on its execution."""
         record = self.get(decision.arn)
+        self.changes.touch(record.arn)
         for effect in decision.effects:
             self._apply_effect(record, effect)
 
@@ -333,10 +341,11 @@ class InMemoryDurableService:
                 record.history.append(event_type, timestamp, details, operation)
             case StoreOperation(operation):
                 record.operations[operation.operation_id] = operation
+                self.changes.touch(record.arn, operation.operation_id)
             case MarkChanged(operation_id):
                 self.mark_changed(record, operation_id)
             case ScheduleTimer():
-                self._schedule(effect)
+                self.schedule(record.arn, effect)
             case CancelTimer(key):
                 self.timers.cancel(self._deadlines.pop(key, None))
             case ArmCallback():
@@ -359,7 +368,8 @@ class InMemoryDurableService:
             case _:
                 assert_never(effect)
 
-    def _schedule(self, effect: ScheduleTimer) -> None:
+    def schedule(self, arn: str, effect: ScheduleTimer, seq: int | None = None) -> None:
+        """Add ``arn``'s timer; a store restoring one passes its saved ``seq`` (its order)."""
         key = effect.key
         if key is not None:
             self.timers.cancel(self._deadlines.pop(key, None))
@@ -369,7 +379,10 @@ class InMemoryDurableService:
             effect.description,
             lambda: self.react(trigger),
             keeps_alive=effect.keeps_alive,
+            trigger=trigger,
+            seq=seq,
         )
+        self.changes.add_timer(arn, timer)
         if key is not None:
             self._deadlines[key] = timer
 
@@ -391,12 +404,13 @@ class InMemoryDurableService:
             outcome = ResolveInvoke(
                 record.arn, op.operation_id, OperationStatus.FAILED, None, error
             )
-            self._schedule(
+            self.schedule(
+                record.arn,
                 ScheduleTimer(
                     self.clock.now(),
                     f"failure of chained invoke {op.name or op.operation_id}",
                     outcome,
-                )
+                ),
             )
         elif (target := self.executions.get(target_arn)) is not None:
             target.trace_header = effect.trace_header or record.trace_header

@@ -9,10 +9,11 @@ instead of sleeping a virtual year.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Callable
 
 import attrs
+
+from aws_durable_execution_sdk_python_testing._service.effects import Trigger
 
 __all__ = ["Timer", "TimerQueue"]
 
@@ -25,18 +26,32 @@ class Timer:
     fire: Callable[[], None] = attrs.field(order=False, repr=False)
     keeps_alive: bool = attrs.field(default=True, order=False)
     cancelled: bool = attrs.field(default=False, order=False)
+    #: What ``fire`` reacts to, as data, for a service timer: a store saves it, since a
+    #: closure cannot be saved. ``None`` for the runner's own timers (declared answers).
+    trigger: Trigger | None = attrs.field(default=None, order=False)
 
 
 class TimerQueue:
     def __init__(self) -> None:
         self._heap: list[Timer] = []
-        self._seq = itertools.count()
+        self._next_seq = 0
         self._live = 0  # timers that keep a run alive, not yet fired or cancelled
 
     def add(
-        self, when: float, description: str, fire: Callable[[], None], *, keeps_alive: bool = True
+        self,
+        when: float,
+        description: str,
+        fire: Callable[[], None],
+        *,
+        keeps_alive: bool = True,
+        trigger: Trigger | None = None,
+        seq: int | None = None,
     ) -> Timer:
-        timer = Timer(when, next(self._seq), description, fire, keeps_alive)
+        """A new timer; a restored one passes its saved ``seq`` to keep its order among equals."""
+        if seq is None:
+            seq = self._next_seq
+        self._next_seq = max(self._next_seq, seq + 1)
+        timer = Timer(when, seq, description, fire, keeps_alive, trigger=trigger)
         heapq.heappush(self._heap, timer)
         if keeps_alive:
             self._live += 1
