@@ -25,7 +25,6 @@ from typing import Any
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python_testing.server import DurableLocalServer
 
-
 SERVER_LOG = "aws_durable_execution_sdk_python_testing.server"
 
 
