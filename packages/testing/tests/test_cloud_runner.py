@@ -31,7 +31,7 @@ from aws_durable_execution_sdk_python_testing import (
     RunnerMode,
     UnsupportedInCloudError,
 )
-from aws_durable_execution_sdk_python_testing._cloud_api import poll_delays
+from aws_durable_execution_sdk_python_testing._cloud_api import Backoff, poll_delays
 from aws_durable_execution_sdk_python_testing.runner import (
     DurableFunctionCloudTestRunner as FromRunnerModule,
 )
@@ -245,6 +245,13 @@ def test_get_execution_and_one_history_page():
 def test_pauses_back_off_from_10_ms_to_the_poll_interval(poll_interval, first):
     delays = poll_delays(poll_interval)
     assert [next(delays) for _ in first] == pytest.approx(first)
+
+
+def test_the_backoff_starts_over_when_the_history_grows():
+    backoff = Backoff(1.0)
+    assert [backoff.next(5), backoff.next(5), backoff.next(5)] == [0.01, 0.02, 0.04]
+    assert [backoff.next(7), backoff.next(7)] == [0.01, 0.02]  # two new events
+    assert [backoff.next(None), backoff.next(7)] == [0.04, 0.08]  # nothing read, no change
 
 
 def test_not_found_right_after_the_start_is_retried():

@@ -18,6 +18,7 @@ from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTest
 
 __all__ = [
     "FIRST_POLL_DELAY",
+    "Backoff",
     "LambdaApiError",
     "LambdaClient",
     "Pause",
@@ -33,6 +34,8 @@ __all__ = [
 #: usual case against a local endpoint) is seen ending a few milliseconds later.
 FIRST_POLL_DELAY = 0.01
 _DEFAULT_REGION = "us-west-2"  # the existing cloud runner's default
+_SESSION_LOCK = threading.Lock()
+_SESSIONS: list[Any] = []
 # Lambda's longest function timeout: a synchronous Invoke of a durable function may take
 # that long, and botocore's default of 60 s would cut (and retry) a longer one.
 _INVOKE_READ_TIMEOUT = 900
@@ -91,17 +94,23 @@ def make_client(
     import boto3
     from botocore.config import Config
 
-    session = boto3.session.Session()
     options: dict[str, Any] = {"connect_timeout": 10}
     if read_timeout is not None:
         # An Invoke is not idempotent: botocore must not repeat one it gave up waiting for.
         options.update(read_timeout=read_timeout, retries={"total_max_attempts": 1})
-    return session.client(
-        "lambda",
-        region_name=region or session.region_name or _DEFAULT_REGION,
-        endpoint_url=endpoint_url,
-        config=Config(**options),
-    )
+    # One session per process: a new one loads the service models again (0.15 s a runner,
+    # against 10 ms for a client of an existing one). A botocore session is not safe for
+    # making clients from two threads at once, hence the lock.
+    with _SESSION_LOCK:
+        if not _SESSIONS:
+            _SESSIONS.append(boto3.session.Session())
+        session = _SESSIONS[0]
+        return session.client(
+            "lambda",
+            region_name=region or session.region_name or _DEFAULT_REGION,
+            endpoint_url=endpoint_url,
+            config=Config(**options),
+        )
 
 
 def make_invoke_client(region: str | None, endpoint_url: str | None) -> Any:
@@ -156,6 +165,24 @@ def poll_delays(poll_interval: float) -> Iterator[float]:
             break
         yield delay
     yield from itertools.repeat(ceiling)
+
+
+class Backoff:
+    """The pauses of one wait: ``poll_delays``, starting over at 10 ms whenever the
+    execution shows progress (its history grew), since more usually follows at once (an
+    invocation ending right after a callback opened, an answer due soon after)."""
+
+    def __init__(self, poll_interval: float) -> None:
+        self._poll_interval = poll_interval
+        self._delays = poll_delays(poll_interval)
+        self._progress: int | None = None
+
+    def next(self, progress: int | None = None) -> float:
+        if progress is not None:
+            if self._progress is not None and progress != self._progress:
+                self._delays = poll_delays(self._poll_interval)
+            self._progress = progress
+        return next(self._delays)
 
 
 class Pause:

@@ -27,6 +27,7 @@ from aws_durable_execution_sdk_python_testing._arguments import (
     normalize_input,
 )
 from aws_durable_execution_sdk_python_testing._cloud_api import (
+    Backoff,
     LambdaApiError,
     LambdaClient,
     Pause,
@@ -35,7 +36,6 @@ from aws_durable_execution_sdk_python_testing._cloud_api import (
     history_events,
     make_client,
     make_invoke_client,
-    poll_delays,
 )
 from aws_durable_execution_sdk_python_testing._cloud_callbacks import (
     DeclaredAnswers,
@@ -224,7 +224,8 @@ class DurableFunctionCloudTestRunner:
         timeout = self._timeout(timeout)
         deadline = time.monotonic() + timeout
         wanted = f"named {name!r}" if name else "open"
-        for pause in poll_delays(self.poll_interval):
+        backoff = Backoff(self.poll_interval)
+        while True:
             events = self._events_or_none(execution_arn)
             if events is not None:
                 callbacks = callbacks_in(events, execution_arn)
@@ -238,8 +239,8 @@ class DurableFunctionCloudTestRunner:
                         f"execution {execution_arn} ended without a callback {wanted}; "
                         f"its callbacks: {listed}"
                     )
+            pause = backoff.next(None if events is None else len(events))
             self._sleep_until(deadline, pause, execution_arn, f"a callback {wanted}", timeout)
-        raise AssertionError("unreachable: poll_delays never ends")  # pragma: no cover
 
     def get_result(self, execution_arn: str) -> DurableFunctionTestResult:
         """The execution as it is now (running or ended), built from its whole history."""
@@ -375,7 +376,9 @@ class DurableFunctionCloudTestRunner:
         self, arn: str, deadline: float, timeout: float
     ) -> DurableFunctionTestResult:
         status = "not found yet"
-        for pause in poll_delays(self.poll_interval):
+        backoff = Backoff(self.poll_interval)
+        while True:
+            progress = None
             execution = self._execution_or_none(arn)
             if execution is not None:
                 status = str(execution.get("Status"))
@@ -385,10 +388,10 @@ class DurableFunctionCloudTestRunner:
                         execution, history_events(self.client, arn)
                     )
             if arn in self._answers and execution is not None:
-                callbacks = callbacks_in(history_events(self.client, arn), arn)
-                self._answer_declared(arn, callbacks, deadline)
-            self._sleep_until(deadline, pause, arn, "its end", timeout, status)
-        raise AssertionError("unreachable: poll_delays never ends")  # pragma: no cover
+                events = history_events(self.client, arn)
+                progress = len(events)
+                self._answer_declared(arn, callbacks_in(events, arn), deadline)
+            self._sleep_until(deadline, backoff.next(progress), arn, "its end", timeout, status)
 
     def _answer_declared(self, arn: str, callbacks: list[Any], deadline: float) -> None:
         answers = self._answers.get(arn)
