@@ -1,18 +1,27 @@
 """Batched durability benchmarks: checkpoint calls and time of sequential steps, default vs batched.
 
-Run ``python benchmarks/bench_batched.py`` for a table of 100 and 1,000 sequential steps on the
-in-memory runner, each with the default durability (one checkpoint call per step) and with
-``step_durability=StepDurability.BATCHED`` (the default batch of 50); ``--check`` makes a
-missed target exit non-zero. The target is on calls, not time: batched must cost at most
-N / 50 calls. Wall times are shown for comparison (median of the timed runs, best beside
-it); the in-memory service answers in microseconds, so the saving in time is small here and
-grows with the round trip (a real service's is milliseconds). ``test_bench_batched.py``
-runs the same cases under pytest-benchmark.
+Run ``python benchmarks/bench_batched.py`` for a table of 100 and 1,000 sequential steps, each
+with the default durability (one checkpoint call per step) and with
+``step_durability=StepDurability.BATCHED`` (the default batch of 50), on two paths: the
+in-memory runner (``local``) and ``DurableLocalServer`` (``server``: a boto3 ``Invoke``, the
+SDK checkpointing through its own boto3 client over HTTP, as in AWS). ``--check`` makes a
+missed target exit non-zero; ``--only server`` (or ``local``) runs one path. The target is on
+calls, not time: batched must cost at most N / 50 calls. Wall times are shown for comparison
+(median of the timed runs, best beside it): on the runner the service answers in
+microseconds, so batching saves little time there; through the server every call is an HTTP
+round trip, and the saving is what a real service's milliseconds per call would make it.
+Server calls are counted from the server's request log. ``test_bench_batched.py`` runs the
+cases under pytest-benchmark.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
+import logging
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,16 +29,15 @@ from bench_core import Case, Measurement, run_cli
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
 from aws_durable_execution_sdk_python.config import StepDurability
-from aws_durable_execution_sdk_python_testing import (
-    DurableFunctionTestResult,
-    DurableFunctionTestRunner,
-    InvocationStatus,
-    Limits,
-)
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner, Limits
+from aws_durable_execution_sdk_python_testing.server import DurableLocalServer
 
 BATCH_SIZE = 50
 STEP_COUNTS = (100, 1_000)
 STEP_LIMITS = Limits(max_operations=20_000)
+PATHS = ("local", "server")
+# The logger the server writes one line per request to: (method, operation, target, ...).
+SERVER_LOG = "aws_durable_execution_sdk_python_testing.server"
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -51,20 +59,92 @@ batched_handler = durable_execution(step_durability=StepDurability.BATCHED)(_ste
 HANDLERS = {"default": default_handler, "batched": batched_handler}
 
 
-# -- cases -------------------------------------------------------------------------------
+# -- the two paths -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class StepsOutcome:
-    result: DurableFunctionTestResult
+    status: str
+    result: Any
+    operations: int | None  # None: not read (through the server)
     checkpoint_calls: int
 
 
 def run_steps(steps: int, durability: str) -> StepsOutcome:
+    """On the in-memory runner; calls are counted by its service client."""
     with DurableFunctionTestRunner(HANDLERS[durability], limits=STEP_LIMITS) as runner:
         result = runner.run(input={"steps": steps}, timeout=600)
         calls: int = runner.client.checkpoint_calls  # type: ignore[attr-defined]
-    return StepsOutcome(result, calls)
+    return StepsOutcome(result.status.value, result.result, len(result.operations), calls)
+
+
+class CheckpointRequests(logging.Handler):
+    """Counts the server's ``CheckpointDurableExecution`` request lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 1 and args[1] == "CheckpointDurableExecution":
+            with self._lock:
+                self.count += 1
+
+
+class BenchServer:
+    """One ``DurableLocalServer`` serving both handlers, with its checkpoint requests counted."""
+
+    def __init__(self) -> None:
+        self.server = DurableLocalServer(
+            {f"steps-{name}": handler for name, handler in HANDLERS.items()}, limits=STEP_LIMITS
+        )
+        self.requests = CheckpointRequests()
+        self._log = logging.getLogger(SERVER_LOG)
+        self._level = self._log.level
+
+    def __enter__(self) -> BenchServer:
+        self._log.addHandler(self.requests)
+        self._log.setLevel(logging.INFO)
+        self.server.start()
+        self.client = self.server.client()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.stop()
+        self._log.removeHandler(self.requests)
+        self._log.setLevel(self._level)
+
+    def run_steps(self, steps: int, durability: str) -> StepsOutcome:
+        """A synchronous ``Invoke``: it returns once the execution has ended."""
+        before = self.requests.count
+        response = self.client.invoke(
+            FunctionName=f"steps-{durability}", Payload=json.dumps({"steps": steps}).encode()
+        )
+        value = json.loads(response["Payload"].read())
+        arn = response["DurableExecutionArn"]
+        status = self.client.get_durable_execution(DurableExecutionArn=arn)["Status"]
+        return StepsOutcome(status, value, None, self.requests.count - before)
+
+
+_shared: BenchServer | None = None
+
+
+def shared_server() -> BenchServer:
+    """The script's server, started on first use and stopped at exit (not timed)."""
+    global _shared
+    if _shared is None:
+        _shared = BenchServer().__enter__()
+        atexit.register(_shared.__exit__)
+    return _shared
+
+
+def run_on(path: str) -> Callable[[int, str], StepsOutcome]:
+    return run_steps if path == "local" else shared_server().run_steps
+
+
+# -- cases -------------------------------------------------------------------------------
 
 
 def call_target(steps: int, durability: str) -> int:
@@ -79,28 +159,35 @@ def _expect(condition: bool, message: str) -> None:
 
 
 def check_steps(outcome: StepsOutcome, steps: int) -> None:
-    result = outcome.result
+    _expect(outcome.status == "SUCCEEDED", f"expected SUCCEEDED, got {outcome.status}")
+    _expect(outcome.result == 7 * steps, f"expected {7 * steps}, got {outcome.result!r}")
     _expect(
-        result.status is InvocationStatus.SUCCEEDED,
-        f"expected SUCCEEDED, got {result.status} ({result.error})",
+        outcome.operations in (None, steps),
+        f"expected {steps} operations, got {outcome.operations}",
     )
-    _expect(result.result == 7 * steps, f"expected {7 * steps}, got {result.result!r}")
-    _expect(len(result.operations) == steps, f"expected {steps} operations")
 
 
-def case_name(steps: int, durability: str) -> str:
-    return f"{steps:,} sequential steps, {durability}"
+def case_name(steps: int, durability: str, path: str) -> str:
+    return f"{steps:,} sequential steps, {durability}, {path}"
+
+
+def _parse(name: str) -> tuple[int, str, str]:
+    steps, _, rest = name.partition(" sequential steps, ")
+    durability, _, path = rest.partition(", ")
+    return int(steps.replace(",", "")), durability, path
 
 
 def cases() -> list[Case]:
     return [
         Case(
-            case_name(steps, durability),
-            lambda steps=steps, durability=durability: run_steps(steps, durability),
+            case_name(steps, durability, path),
+            lambda steps=steps, durability=durability, path=path: run_on(path)(steps, durability),
             lambda outcome, steps=steps: check_steps(outcome, steps),
             None,  # time is reported only; the target is on calls (see report)
-            repeat=7 if steps <= 100 else 3,
+            # One HTTP round trip per default step: keep the slow cases to one timed run.
+            repeat=1 if path == "server" and durability == "default" else 5,
         )
+        for path in PATHS
         for steps in STEP_COUNTS
         for durability in HANDLERS
     ]
@@ -113,11 +200,6 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.2f} ms"
 
 
-def _parse(name: str) -> tuple[int, str]:
-    steps, _, durability = name.partition(" sequential steps, ")
-    return int(steps.replace(",", "")), durability
-
-
 def report(measurements: list[Measurement]) -> list[str]:
     """Print the table; return the names of the cases over their call target.
 
@@ -126,8 +208,8 @@ def report(measurements: list[Measurement]) -> list[str]:
     missed = []
     rows = [("case", "calls", "target", "first", "best", "median", "")]
     for m in measurements:
-        steps, durability = _parse(m.case.name)
-        calls = run_steps(steps, durability).checkpoint_calls
+        steps, durability, path = _parse(m.case.name)
+        calls = run_on(path)(steps, durability).checkpoint_calls
         target = call_target(steps, durability)
         ok = calls <= target
         if not ok:
