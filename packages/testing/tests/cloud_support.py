@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing import (
@@ -45,6 +45,8 @@ class LocalLambda:
         self.page_size = page_size
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.omit_arn = False
+        self.sync_read_timeout = False  # a synchronous Invoke outlasts the client's wait
+        self.started: dict[str, str] = {}
 
     def _known(self, operation: str, arn: str) -> None:
         try:
@@ -56,9 +58,14 @@ class LocalLambda:
 
     def invoke(self, **request: Any) -> dict[str, Any]:
         self.calls.append(("Invoke", request))
-        arn = self.runner.run_async(
-            request["Payload"].decode(), execution_name=request["DurableExecutionName"]
-        )
+        name = request["DurableExecutionName"]
+        arn = self.started.get(name)  # a name is idempotent, as in the service
+        if arn is None:
+            arn = self.started[name] = self.runner.run_async(
+                request["Payload"].decode(), execution_name=name
+            )
+        if request["InvocationType"] == "RequestResponse" and self.sync_read_timeout:
+            raise ReadTimeoutError(endpoint_url="http://lambda.local")
         status = 202 if request["InvocationType"] == "Event" else 200
         response: dict[str, Any] = {"StatusCode": status, "ResponseMetadata": {}}
         if not self.omit_arn:

@@ -275,6 +275,19 @@ def test_a_run_that_does_not_end_in_time_names_the_execution_and_its_status():
     assert "0.05 s" in str(caught.value)
 
 
+def test_a_synchronous_invoke_that_outlasts_the_wait_falls_back_to_polling():
+    lam = LocalLambda(greet)
+    lam.sync_read_timeout = True
+    with cloud(lam) as runner:
+        result = runner.run({"name": "ada"})
+
+    invokes = [r for name, r in lam.calls if name == "Invoke"]
+    assert [r["InvocationType"] for r in invokes] == ["RequestResponse", "Event"]
+    assert invokes[0]["DurableExecutionName"] == invokes[1]["DurableExecutionName"]
+    assert result.result == {"greeting": "hello ADA"}
+    assert len(lam.started) == 1
+
+
 def test_a_closed_runner_starts_nothing():
     lam = LocalLambda(greet)
     runner = cloud(lam)
@@ -569,3 +582,19 @@ def test_served_timeout_names_the_running_execution(served):
     with pytest.raises(TimeoutError, match="its status: RUNNING"):
         runner.wait_for_result(arn, timeout=0.2)
     runner.stop_execution(arn)
+
+
+def test_served_synchronous_run_is_bounded_by_its_timeout(served, server):
+    """The server holds a synchronous Invoke until the execution ends (900 s here): the
+    runner stops waiting for it at the run's timeout and names the execution still running;
+    the Event Invoke it then makes with the same name starts nothing new."""
+    runner = served("approval")
+    with pytest.raises(TimeoutError, match="its status: RUNNING"):
+        runner.run({}, timeout=1, execution_name="sync-bounded")
+
+    client = server.client()
+    (execution,) = client.list_durable_executions_by_function(
+        FunctionName="approval", DurableExecutionName="sync-bounded"
+    )["DurableExecutions"]
+    runner.stop_execution(execution["DurableExecutionArn"])
+    client.close()

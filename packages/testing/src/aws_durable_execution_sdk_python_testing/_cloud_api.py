@@ -26,7 +26,6 @@ __all__ = [
     "call",
     "history_events",
     "make_client",
-    "make_invoke_client",
     "poll_delays",
 ]
 
@@ -36,9 +35,6 @@ FIRST_POLL_DELAY = 0.01
 _DEFAULT_REGION = "us-west-2"  # the existing cloud runner's default
 _SESSION_LOCK = threading.Lock()
 _SESSIONS: list[Any] = []
-# Lambda's longest function timeout: a synchronous Invoke of a durable function may take
-# that long, and botocore's default of 60 s would cut (and retry) a longer one.
-_INVOKE_READ_TIMEOUT = 900
 
 
 class LambdaClient(Protocol):
@@ -111,10 +107,6 @@ def make_client(
             endpoint_url=endpoint_url,
             config=Config(**options),
         )
-
-
-def make_invoke_client(region: str | None, endpoint_url: str | None) -> Any:
-    return make_client(region, endpoint_url, read_timeout=_INVOKE_READ_TIMEOUT)
 
 
 def call(client: LambdaClient, operation: str, **request: Any) -> dict[str, Any]:

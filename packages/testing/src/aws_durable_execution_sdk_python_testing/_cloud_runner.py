@@ -14,6 +14,7 @@ the call's ``timeout``; ``close()`` ends a pause at once.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,13 +36,13 @@ from aws_durable_execution_sdk_python_testing._cloud_api import (
     call,
     history_events,
     make_client,
-    make_invoke_client,
 )
 from aws_durable_execution_sdk_python_testing._cloud_callbacks import (
     DeclaredAnswers,
     callbacks_in,
     open_callback,
 )
+from aws_durable_execution_sdk_python_testing._cloud_refusals import LocalOnlyRefusals
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
 from aws_durable_execution_sdk_python_testing.callbacks import (
     ActionSpec,
@@ -64,9 +65,11 @@ _ENDINGS = frozenset(
 )
 _NOT_FOUND = "ResourceNotFoundException"
 _DEFAULT_TIMEOUT = 60.0
+# Lambda's longest function timeout, the longest a synchronous Invoke can be worth waiting.
+_INVOKE_READ_TIMEOUT = 900
 
 
-class DurableFunctionCloudTestRunner:
+class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
     """Runs a deployed durable function through the Lambda API; results as a local run's.
 
     Args:
@@ -103,9 +106,7 @@ class DurableFunctionCloudTestRunner:
         self.endpoint_url = endpoint_url or lambda_endpoint
         self._owns_clients = client is None
         self.client: LambdaClient = client or make_client(region, self.endpoint_url)
-        # The runner's own Invoke client waits as long as a function may run and never
-        # repeats an Invoke; a client passed in is used for everything, as it is.
-        self._invoke_client: LambdaClient = client or make_invoke_client(region, self.endpoint_url)
+        self._sync_clients: dict[int, LambdaClient] = {}
         self._pause = Pause()
         self._answers: dict[str, DeclaredAnswers] = {}
         self.rejected_callback_actions: list[tuple[CreatedCallback, Any, LambdaApiError]] = []
@@ -123,7 +124,7 @@ class DurableFunctionCloudTestRunner:
         Executions still running in the service are left as they are."""
         self._pause.interrupt()
         if self._owns_clients:
-            for client in (self.client, self._invoke_client):
+            for client in (self.client, *self._sync_clients.values()):
                 close = getattr(client, "close", None)
                 if close is not None:
                     close()
@@ -157,7 +158,7 @@ class DurableFunctionCloudTestRunner:
         deadline = time.monotonic() + timeout
         self._refuse_local_only("run", crash_after=crash_after, faults=faults)
         invocation = "Event" if callbacks else "RequestResponse"
-        arn = self._invoke(input, invocation, execution_name, callbacks)
+        arn = self._invoke(input, invocation, execution_name, callbacks, timeout)
         return self._wait_for_result(arn, deadline, timeout)
 
     def run_async(
@@ -310,32 +311,6 @@ class DurableFunctionCloudTestRunner:
         """``SendDurableExecutionCallbackHeartbeat``."""
         call(self.client, "SendDurableExecutionCallbackHeartbeat", CallbackId=callback_id)
 
-    # -- what needs the handler in this process ------------------------------------------
-
-    def register_durable_function(self, function_name: str, handler: Any) -> None:
-        raise UnsupportedInCloudError(
-            f"register_durable_function({function_name!r}, ...): in cloud mode a chained "
-            "invoke reaches the deployed function of that name; deploy it instead"
-        )
-
-    def register_function(self, function_name: str, func: Any) -> None:
-        raise UnsupportedInCloudError(
-            f"register_function({function_name!r}, ...): in cloud mode a chained invoke "
-            "reaches the deployed function of that name; deploy it instead"
-        )
-
-    def advance_time(self, seconds: float) -> None:
-        raise UnsupportedInCloudError(
-            f"advance_time({seconds!r}): the service's clock cannot be moved from a test"
-        )
-
-    def replay(self, history: Any) -> Any:
-        raise UnsupportedInCloudError(
-            "replay(history) runs a handler in this process: use DurableFunctionTestRunner"
-        )
-
-    assert_replays = replay
-
     # -- helpers -------------------------------------------------------------------------
 
     def _invoke(
@@ -344,21 +319,31 @@ class DurableFunctionCloudTestRunner:
         invocation_type: str,
         execution_name: str | None,
         callbacks: Mapping[str, ActionSpec] | None,
+        timeout: float | None = None,
     ) -> str:
         if self._pause.interrupted:
             raise DurableFunctionsLocalRunnerError("this runner is closed")
-        # A name of our own makes the start idempotent: a repeated Invoke names the same
-        # execution instead of starting a second one.
+        # A name of our own makes the start idempotent: an Invoke repeated with the same
+        # name and payload names the same execution instead of starting a second one.
         name = execution_name or f"test-{uuid.uuid4().hex}"
         check_name("execution_name", name)
-        response = call(
-            self._invoke_client,
-            "Invoke",
-            FunctionName=self.function_name,
-            InvocationType=invocation_type,
-            DurableExecutionName=name,
-            Payload=normalize_input(input).encode(),
-        )
+        request: dict[str, Any] = {
+            "FunctionName": self.function_name,
+            "DurableExecutionName": name,
+            "Payload": normalize_input(input).encode(),
+        }
+        try:
+            if invocation_type == "Event" or timeout is None:
+                response = call(self.client, "Invoke", InvocationType="Event", **request)
+            else:
+                client = self._sync_client(timeout)
+                response = call(client, "Invoke", InvocationType="RequestResponse", **request)
+        except LambdaApiError as error:
+            if error.code != "ReadTimeoutError":
+                raise
+            # The synchronous Invoke outlasted the run's timeout: the execution exists and
+            # runs on; the same Invoke as an Event names it, and polling reports its status.
+            response = call(self.client, "Invoke", InvocationType="Event", **request)
         payload = response.get("Payload")
         if payload is not None and hasattr(payload, "read"):
             payload.read()  # release the connection; the result is read from the history
@@ -371,6 +356,19 @@ class DurableFunctionCloudTestRunner:
         if callbacks:
             self._answers[arn] = DeclaredAnswers(callbacks)
         return str(arn)
+
+    def _sync_client(self, timeout: float) -> LambdaClient:
+        """A client that waits for a synchronous Invoke up to the run's ``timeout`` (whole
+        seconds, at most Lambda's 900) and never repeats it; a client passed in is used as
+        it is."""
+        if not self._owns_clients:
+            return self.client
+        seconds = max(1, min(_INVOKE_READ_TIMEOUT, math.ceil(timeout)))
+        if seconds not in self._sync_clients:
+            self._sync_clients[seconds] = make_client(
+                self.region, self.endpoint_url, read_timeout=seconds
+            )
+        return self._sync_clients[seconds]
 
     def _wait_for_result(
         self, arn: str, deadline: float, timeout: float
@@ -466,16 +464,6 @@ class DurableFunctionCloudTestRunner:
     @staticmethod
     def _timeout(value: Any) -> float:
         return check_seconds("timeout", value)
-
-    @staticmethod
-    def _refuse_local_only(method: str, **options: Any) -> None:
-        used = sorted(k for k, v in options.items() if v is not None)
-        if used:
-            raise UnsupportedInCloudError(
-                f"{method}({', '.join(f'{k}=...' for k in used)}): fault injection needs "
-                "the local runner (the handler in this process); "
-                "DurableFunctionCloudTestRunner only uses the Lambda API"
-            )
 
 
 _T = TypeVar("_T")
