@@ -34,6 +34,7 @@ from aws_durable_execution_sdk_python_testing._service.execution import Limits
 from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
 )
+from aws_durable_execution_sdk_python_testing._store import open_store
 from aws_durable_execution_sdk_python_testing._subprocess.sandbox import InvocationMode
 from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsLocalRunnerError,
@@ -263,8 +264,4 @@ class DurableLocalServer:
             return None
         if not isinstance(spec, str):
             return spec
-        try:
-            from aws_durable_execution_sdk_python_testing._store import open_store
-        except ImportError:  # pragma: no cover - the store ships with this package
-            raise DurableFunctionsTestError("the SQLite store is not available") from None
         return open_store(spec)

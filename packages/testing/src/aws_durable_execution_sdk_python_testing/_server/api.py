@@ -131,7 +131,7 @@ def get_history(backend: Backend, params: Params) -> dict[str, Any]:
 
 def list_by_function(backend: Backend, params: Params) -> dict[str, Any]:
     with backend.locked() as service:
-        return service.list_executions(  # type: ignore[attr-defined, no-any-return]
+        return service.list_executions(
             params["FunctionName"],
             qualifier=params.get("Qualifier"),
             execution_name=params.get("DurableExecutionName"),
@@ -153,10 +153,10 @@ def stop(backend: Backend, params: Params) -> dict[str, Any]:
 
 def pause(backend: Backend, params: Params) -> dict[str, Any]:
     with backend.locked() as service:
-        service.pause_execution(  # type: ignore[attr-defined]
+        service.pause_execution(
             params["DurableExecutionArn"],
             reason=params.get("Reason"),
-            execution_timeout_paused=bool(params.get("ExecutionTimeoutPaused", False)),
+            execution_timeout_paused=bool(params.get("ExecutionTimeoutPaused", True)),
             client_token=params.get("ClientToken"),
         )
     return {}
@@ -164,7 +164,7 @@ def pause(backend: Backend, params: Params) -> dict[str, Any]:
 
 def resume(backend: Backend, params: Params) -> dict[str, Any]:
     with backend.locked() as service:
-        service.resume_execution(  # type: ignore[attr-defined]
+        service.resume_execution(
             params["DurableExecutionArn"],
             reason=params.get("Reason"),
             client_token=params.get("ClientToken"),
@@ -174,7 +174,7 @@ def resume(backend: Backend, params: Params) -> dict[str, Any]:
 
 def delete(backend: Backend, params: Params) -> dict[str, Any]:
     with backend.locked() as service:
-        when = service.delete_execution(params["DurableExecutionArn"])  # type: ignore[attr-defined]
+        when = service.delete_execution(params["DurableExecutionArn"])
     return {"DeletionRequestTimestamp": when}
 
 

@@ -16,7 +16,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
-from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operation
+from aws_durable_execution_sdk_python.lambda_service import (
+    ErrorObject,
+    Operation,
+    OperationStatus,
+    OperationType,
+)
 from aws_durable_execution_sdk_python_testing._arguments import function_key, qualifier
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._invocation import (
@@ -27,7 +32,11 @@ from aws_durable_execution_sdk_python_testing._invocation import (
     settle,
 )
 from aws_durable_execution_sdk_python_testing._service.errors import ResourceNotFoundException
-from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
+from aws_durable_execution_sdk_python_testing._service.execution import (
+    ExecutionRecord,
+    ExecutionStatus,
+    Limits,
+)
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 
 __all__ = ["Backend", "Invoker", "Store"]
@@ -93,6 +102,9 @@ class Backend:
             restored = store.load_into(self.service)
             if restored:
                 _log.info("restored %d execution(s) from the store", len(restored))
+            if any(_open_callback(self.service.executions[arn]) for arn in restored):
+                # Clients get the same time to answer a restored callback as a new one.
+                self._last_callback = VirtualClock.real_monotonic()
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -140,9 +152,10 @@ class Backend:
             return self.changed.wait_for(lambda: done() or self._stopping, timeout) and done()
 
     def idle(self) -> bool:
-        """Nothing runs and nothing waits to be invoked: only timers and callbacks remain."""
+        """Nothing runs and nothing waits to be invoked: only timers, callbacks and paused
+        executions remain."""
         return not self._running and not any(
-            record.needs_invocation and not record.is_terminal
+            record.needs_invocation and record.status is ExecutionStatus.RUNNING
             for record in self.service.executions.values()
         )
 
@@ -265,6 +278,13 @@ class Backend:
         if record is None:
             raise ResourceNotFoundException(f"Execution not found: {arn}")
         return record
+
+
+def _open_callback(record: ExecutionRecord) -> bool:
+    return not record.is_terminal and any(
+        op.operation_type is OperationType.CALLBACK and op.status is OperationStatus.STARTED
+        for op in record.operations.values()
+    )
 
 
 def _remote(event: Any, context: Any) -> Any:  # pragma: no cover - never called

@@ -13,6 +13,7 @@ import contextlib
 import http
 import logging
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -74,6 +75,14 @@ class HttpServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-response (a timeout, Ctrl-C) is not a server error."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            _log.debug("connection from %s ended: %s", client_address, error)
+            return
+        _log.exception("error while serving %s", client_address)
 
     def close_connections(self) -> None:
         """End idle keep-alive connections, so their handler threads return."""
