@@ -86,3 +86,23 @@ FUNCTIONS = {
     "caller": caller,
     "sleeper": sleeper,
 }
+
+
+@durable_execution
+def dies_once(event: dict[str, Any], context: DurableContext) -> str:
+    """The process dies (``os._exit``) the first time, before the step is checkpointed."""
+    import os
+    from pathlib import Path
+
+    marker = Path(event["marker"])
+
+    def risky(_: Any) -> str:
+        if not marker.exists():
+            marker.write_text("died")
+            os._exit(3)
+        return "survived"
+
+    return context.step(risky, name="risky")
+
+
+FUNCTIONS["dies-once"] = dies_once
