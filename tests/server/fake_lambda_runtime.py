@@ -3,12 +3,14 @@
 Run as a process: ``python fake_lambda_runtime.py`` prints ``listening on PORT`` and serves
 ``POST /2015-03-31/functions/{name}/invocations`` by calling the handler with the event, as
 the Lambda runtime does. The handlers make their durable calls with the SDK's default boto3
-client, which finds the durable-execution endpoint in ``AWS_ENDPOINT_URL_LAMBDA``.
+client, which finds the durable-execution endpoint in ``AWS_ENDPOINT_URL_LAMBDA`` (or, with
+``EXPLICIT_CLIENT_ENDPOINT``, ``greet`` with a client passed to ``@durable_execution``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 import uuid
@@ -19,6 +21,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import server_workflows
+
+FUNCTIONS = dict(server_workflows.FUNCTIONS)
+if os.environ.get("EXPLICIT_CLIENT_ENDPOINT"):
+    # The user's own client, passed to the decorator, is the one the SDK uses.
+    import boto3
+
+    from aws_durable_execution_sdk_python import durable_execution
+
+    explicit = boto3.client("lambda", endpoint_url=os.environ["EXPLICIT_CLIENT_ENDPOINT"])
+    FUNCTIONS["greet"] = durable_execution(boto3_client=explicit)(server_workflows.greet_body)
 
 
 class _Context:
@@ -39,7 +51,7 @@ class _Invoke(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {"Content-Type": "application/json"}
         try:
-            handler = server_workflows.FUNCTIONS[name]
+            handler = FUNCTIONS[name]
             result: Any = handler(json.loads(body), _Context(name))
         except Exception as error:  # the runtime reports it as a function error
             headers["X-Amz-Function-Error"] = "Unhandled"

@@ -11,12 +11,14 @@ from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create
 _attempts: dict[str, int] = {}
 
 
-@durable_execution
-def greet(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
+def greet_body(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
     """A step, an hour's wait, a step."""
     name = context.step(lambda _: event["name"].upper(), name="shout")
     context.wait(Duration.from_hours(1), name="nap")
     return {"greeting": context.step(lambda _: f"hello {name}", name="greet")}
+
+
+greet = durable_execution(greet_body)
 
 
 @durable_execution

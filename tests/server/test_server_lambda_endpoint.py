@@ -3,6 +3,7 @@ process, checkpointing through the SDK's own boto3 client found by ``AWS_ENDPOIN
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -28,15 +29,26 @@ def _free_port() -> int:
 
 @pytest.fixture
 def remote() -> Iterator[tuple[DurableLocalServer, Any]]:
+    with _remote(explicit_client=False) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def _remote(explicit_client: bool) -> Iterator[tuple[DurableLocalServer, Any]]:
     """The server on a port chosen first, so the runtime's environment can name it."""
     port = _free_port()
+    server_url = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ,
-        "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{port}",
+        "AWS_ENDPOINT_URL_LAMBDA": server_url,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
+    if explicit_client:
+        # Nothing listens at the default client's endpoint: only the passed client works.
+        environment["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{_free_port()}"
+        environment["EXPLICIT_CLIENT_ENDPOINT"] = server_url
     runtime = subprocess.Popen(
         [sys.executable, _RUNTIME], stdout=subprocess.PIPE, text=True, env=environment
     )
@@ -70,6 +82,13 @@ def test_a_function_at_a_lambda_endpoint_checkpoints_through_the_server(
     # Two invocations (before and after the hour's wait), each over HTTP both ways.
     assert kinds.count("InvocationCompleted") == 2
     assert kinds[-1] == "ExecutionSucceeded"
+
+
+def test_a_client_passed_to_the_decorator_is_the_one_used() -> None:
+    with _remote(explicit_client=True) as (_server, client):
+        response = client.invoke(FunctionName="greet", Payload=b'{"name": "own"}')
+        assert json.loads(response["Payload"].read()) == {"greeting": "hello OWN"}
+        assert "FunctionError" not in response
 
 
 def test_a_callback_answered_with_boto3_reaches_the_remote_function(
