@@ -113,7 +113,7 @@ class CallbackDesk:
             if timer.cancelled:
                 continue
             record = self.service.executions.get(created.execution_arn)
-            if record is not None and record.is_terminal:
+            if record is None or record.is_terminal:  # None: deleted
                 self.service.timers.cancel(timer)
                 self.rejected_callback_actions.append(
                     (created, action, InvalidParameterValueException("the execution has ended"))

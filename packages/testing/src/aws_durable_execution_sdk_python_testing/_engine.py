@@ -13,7 +13,7 @@ import contextlib
 import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -33,7 +33,11 @@ from aws_durable_execution_sdk_python_testing._faults import FaultRegistry
 from aws_durable_execution_sdk_python_testing._invocation import Function, invoke, iter_waiting
 from aws_durable_execution_sdk_python_testing._run_bound import overran
 from aws_durable_execution_sdk_python_testing._service.errors import ServiceApiError
-from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord, Limits
+from aws_durable_execution_sdk_python_testing._service.execution import (
+    ExecutionRecord,
+    ExecutionStatus,
+    Limits,
+)
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 from aws_durable_execution_sdk_python_testing._subprocess.sandbox import (
     RunDeadlineExceeded,
@@ -44,6 +48,8 @@ from aws_durable_execution_sdk_python_testing.faults import Fault
 from aws_durable_execution_sdk_python_testing.hooks import HookRecorder
 
 __all__ = ["Engine", "EngineSettings"]
+
+_T = TypeVar("_T")
 
 
 @attrs.frozen
@@ -135,14 +141,21 @@ class Engine:
         self.call(method, callback_id, *args)
         owner = self.service.callbacks.owner(callback_id)
         if owner is not None:
-            root = self.record(owner[0])
-            while root.parent is not None:
-                root = self.record(root.parent[0])
-            self.drive(root.arn, None, until=None, pause_for_callbacks=True)
+            self.drive_root(owner[0])
 
-    def call(self, method: Callable[..., None], *args: Any) -> None:
+    def drive_root(self, arn: str) -> None:
+        """Drive the execution ``arn`` belongs to (its outermost caller) until it again
+        needs the test or ends (docs/decisions.md, "The clock stops while the test holds
+        control")."""
+        root = self.record(arn)
+        while root.parent is not None:
+            root = self.record(root.parent[0])
+        self.drive(root.arn, None, until=None, pause_for_callbacks=True)
+
+    def call(self, method: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """A service call, its error turned into the test error the runner raises."""
         try:
-            method(*args)
+            return method(*args, **kwargs)
         except ServiceApiError as error:
             raise DurableFunctionsTestError(f"{error.code}: {error.message}") from error
 
@@ -183,8 +196,11 @@ class Engine:
                     except RunDeadlineExceeded:
                         raise TimeoutError(overran(ready, limit, killed=True)) from None
                 elif (
-                    pause_for_callbacks and self.desk.awaits_test(record)
-                ) or not self.service.fire_next_timers():
+                    # Paused: only the test can resume it, so the clock waits for the test.
+                    record.status is ExecutionStatus.PAUSED
+                    or (pause_for_callbacks and self.desk.awaits_test(record))
+                    or not self.service.fire_next_timers()
+                ):
                     return
         finally:
             self.desk.drop_orphaned()
@@ -247,9 +263,19 @@ class Engine:
         yield
 
     def stuck_message(self, record: ExecutionRecord) -> str:
+        if record.status is ExecutionStatus.PAUSED:
+            return (
+                f"execution {record.arn} is PAUSED: nothing is invoked until "
+                "runner.resume_execution(execution_arn) resumes it"
+            )
         waiting = list(iter_waiting(record))
         for other in self.service.executions.values():
             if other.parent is not None and other.parent[0] == record.arn and not other.is_terminal:
+                if other.status is ExecutionStatus.PAUSED:
+                    waiting.append(
+                        f"invoked {other.function_name}, which is PAUSED: resume it with "
+                        f"runner.resume_execution({other.arn!r})"
+                    )
                 waiting.extend(
                     f"{item} (in invoked {other.function_name})" for item in iter_waiting(other)
                 )

@@ -8,7 +8,8 @@ runtime ("What a crash is"): both are recorded on
 ``InvocationCompleted`` and the function is invoked again, up to the retry budget. An
 injected crash (``faults``) is such a crash; ``always_replay``'s cut ends the invocation
 without an error, as a suspension would, and the function is invoked again at once without
-counting against the budget.
+counting against the budget. An invocation a pause cut (its later checkpoints refused) is
+neither applied nor counted: it is invoked again once the execution is resumed.
 """
 
 from __future__ import annotations
@@ -192,6 +193,8 @@ def settle(
     elif ended.output is not None:
         service.end_invocation(record.arn, started, request_id)
         _apply(service, record, ended.output, invocation_retries)
+    # A pause asked for during the invocation takes effect now if no checkpoint let it.
+    service.settle_pause(record.arn)
 
 
 def invoke(
@@ -263,6 +266,8 @@ def _failed(
 def _count_failure(
     service: InMemoryDurableService, record: ExecutionRecord, error: ErrorObject, retries: int
 ) -> None:
+    if record.cut_by_pause:
+        return  # the pause refused its checkpoints: not a failure of the function
     record.failed_invocations += 1
     if record.is_terminal:
         return
@@ -284,8 +289,10 @@ def _apply(
     output: DurableExecutionInvocationOutput,
     retries: int,
 ) -> None:
-    if record.is_terminal:
-        return  # stopped or timed out while the handler ran: its output is ignored
+    if record.is_terminal or record.cut_by_pause:
+        # Stopped or timed out while the handler ran, or paused (it runs again once
+        # resumed, replaying to the same outcome): its output is ignored.
+        return
     checkpointed = record.checkpointed_outcome
     if output.status is InvocationStatus.SUCCEEDED:
         result = output.result

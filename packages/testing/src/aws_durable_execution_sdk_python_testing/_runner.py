@@ -9,6 +9,7 @@ waits for. No sleeps, no polling, no background threads.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -352,8 +353,9 @@ class DurableFunctionTestRunner:
     ) -> dict[str, Any]:
         """The ``GetDurableExecution`` response (``Status``, ``Result``, ``Error``...).
 
-        Cheap to poll: it reads the execution as it is; answers sent with
-        ``send_callback_*`` have already been applied and driven.
+        A ``PAUSING`` or ``PAUSED`` execution has ``PauseDetails`` (its ``Reason`` only with
+        ``include_execution_data``). Cheap to poll: it reads the execution as it is; answers
+        sent with ``send_callback_*`` have already been applied and driven.
 
         Raises:
             DurableFunctionsTestError: no such execution.
@@ -378,6 +380,100 @@ class DurableFunctionTestRunner:
         """``StopDurableExecution``: the execution ends STOPPED."""
         self._record(execution_arn)
         self._engine.call(self.service.stop, execution_arn, error)
+
+    def pause_execution(
+        self,
+        execution_arn: str,
+        reason: str | None = None,
+        execution_timeout_paused: bool = True,
+        client_token: str | None = None,
+    ) -> None:
+        """``PauseDurableExecution``: no invocation starts until ``resume_execution``.
+
+        Timers still fire (``advance_time``) and callbacks can still be answered; what
+        completes meanwhile is invoked for once resumed. Paused while an invocation runs
+        (from inside a step), the execution is ``PAUSING`` until that invocation's next
+        checkpoint, which is applied; its later checkpoints are refused, and it runs again
+        (replaying) once resumed, without counting against ``invocation_retries``.
+        ``execution_timeout_paused`` (the service's default) stops the execution timeout
+        while paused. ``wait_for_result`` on a paused execution raises at once.
+
+        Raises:
+            DurableFunctionsTestError: no such execution; it has ended or is already paused
+                (``ResourceConflictException``); a malformed argument.
+        """
+        self._record(execution_arn)
+        self._engine.call(
+            self.service.pause_execution,
+            execution_arn,
+            reason,
+            execution_timeout_paused,
+            client_token,
+        )
+
+    def resume_execution(
+        self, execution_arn: str, reason: str | None = None, client_token: str | None = None
+    ) -> None:
+        """``ResumeDurableExecution``, then let the execution go on (as
+        ``send_callback_success`` does): it is invoked if the pause cut an invocation or
+        something completed meanwhile.
+
+        Raises:
+            DurableFunctionsTestError: no such execution; it has ended or is not paused
+                (``ResourceConflictException``); a malformed argument.
+        """
+        self._record(execution_arn)
+        self._engine.call(self.service.resume_execution, execution_arn, reason, client_token)
+        self._engine.drive_root(execution_arn)
+
+    def delete_execution(self, execution_arn: str) -> datetime.datetime:
+        """``DeleteDurableExecution``: an ended execution and its data are gone.
+
+        Returns the ``DeletionRequestTimestamp``. Afterwards the execution is unknown to
+        every method (and its callbacks too) and ``list_executions`` omits it.
+
+        Raises:
+            DurableFunctionsTestError: no such execution, or it has not ended
+                (``ResourceConflictException``).
+        """
+        self._record(execution_arn)
+        return self._engine.call(self.service.delete_execution, execution_arn)
+
+    def list_executions(
+        self,
+        function_name: str | None = None,
+        *,
+        qualifier: str | None = None,
+        execution_name: str | None = None,
+        statuses: Sequence[str] | None = None,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+        reverse_order: bool = False,
+        marker: str | None = None,
+        max_items: int = 100,
+    ) -> dict[str, Any]:
+        """The ``ListDurableExecutionsByFunction`` response (``DurableExecutions``,
+        ``NextMarker``) for ``function_name`` (a name or ARN; this runner's by default).
+
+        Newest first (oldest first with ``reverse_order``); ``started_after`` is inclusive,
+        ``started_before`` exclusive; pass a response's ``NextMarker`` as ``marker`` with
+        the same filters for the next page.
+
+        Raises:
+            DurableFunctionsTestError: a malformed filter, marker or ``max_items``.
+        """
+        return self._engine.call(
+            self.service.list_executions,
+            function_name or self.function_name,
+            qualifier=qualifier,
+            execution_name=execution_name,
+            statuses=statuses,
+            started_after=started_after,
+            started_before=started_before,
+            reverse_order=reverse_order,
+            marker=marker,
+            max_items=max_items,
+        )
 
     # -- saved histories -----------------------------------------------------------------
 

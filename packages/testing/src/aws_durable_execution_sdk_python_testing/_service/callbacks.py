@@ -8,9 +8,7 @@ one and a completion cancels both. Every function here decides and returns effec
 
 from __future__ import annotations
 
-import base64
 import datetime
-import uuid
 
 import attrs
 
@@ -42,6 +40,10 @@ from aws_durable_execution_sdk_python_testing._service.execution import Executio
 from aws_durable_execution_sdk_python_testing._service.history import (
     error_details,
     result_details,
+)
+from aws_durable_execution_sdk_python_testing._service.tokens import (
+    check_callback_id,
+    mint_callback_id,
 )
 
 __all__ = [
@@ -87,17 +89,29 @@ class CallbackRegistry:
         entry = self._entries.get(callback_id)
         return None if entry is None else (entry.arn, entry.operation_id)
 
+    def forget(self, callback_ids: list[str]) -> None:
+        """Their execution was deleted: the ids are unknown from now on."""
+        for callback_id in callback_ids:
+            self._entries.pop(callback_id, None)
+
     def locate(self, callback_id: str) -> CallbackEntry:
-        """Raises: ResourceNotFoundException: no callback has this id."""
+        """The callback an id names, as an answer from outside gives it.
+
+        Raises:
+            InvalidParameterValueException: ``callback_id`` cannot be a callback id.
+            ResourceNotFoundException: no callback has this id.
+        """
+        check_callback_id(callback_id)
         entry = self._entries.get(callback_id)
         if entry is None:
             raise ResourceNotFoundException(f"Callback not found: {callback_id}")
         return entry
 
 
-def new_callback_id(invocation_id: str, operation_id: str) -> str:
-    raw = f"{invocation_id}:{operation_id}:{uuid.uuid4().hex[:8]}".encode()
-    return base64.b64encode(raw).decode()
+def new_callback_id() -> str:
+    """A new callback's id: random and unrelated to its execution or operation, so nobody
+    can answer a callback without being told its id."""
+    return mint_callback_id()
 
 
 def deadline_timer(

@@ -236,7 +236,7 @@ def _callback(
     out: list[Effect],
 ) -> Operation:
     options = update.callback_options
-    callback_id = new_callback_id(record.invocation_id, op.operation_id)
+    callback_id = new_callback_id()
     out.append(
         ArmCallback(
             callback_id, op.operation_id, options.heartbeat_timeout_seconds if options else 0

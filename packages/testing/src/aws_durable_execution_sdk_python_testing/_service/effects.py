@@ -28,7 +28,10 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationStatus,
     OperationUpdate,
 )
-from aws_durable_execution_sdk_python_testing._service.execution import ExecutionStatus
+from aws_durable_execution_sdk_python_testing._service.execution import (
+    ExecutionStatus,
+    PauseRequest,
+)
 
 __all__ = [
     "AnnounceCallback",
@@ -36,18 +39,23 @@ __all__ = [
     "ArmCallback",
     "CallbackDeadline",
     "CancelTimer",
+    "ChangeStatus",
+    "CutInvocation",
     "Deadline",
     "Decision",
     "Effect",
     "EndExecution",
     "ExecutionTimeout",
     "MarkChanged",
+    "RearmTimeout",
     "RecordOutcome",
+    "RememberRequest",
     "ResolveInvoke",
     "ScheduleTimer",
     "StartChainedInvoke",
     "StepRetryDue",
     "StoreOperation",
+    "TimerKey",
     "Trigger",
     "WaitEnded",
 ]
@@ -109,6 +117,8 @@ class CallbackDeadline:
 
 
 Trigger = ExecutionTimeout | StepRetryDue | WaitEnded | ResolveInvoke | CallbackDeadline
+#: What a replaceable timer is kept under: a callback's deadline, an execution's timeout.
+TimerKey = CallbackDeadline | ExecutionTimeout
 
 # -- effects ------------------------------------------------------------------------------
 
@@ -138,14 +148,14 @@ class ScheduleTimer:
     description: str
     trigger: Trigger
     keeps_alive: bool = True
-    key: CallbackDeadline | None = None
+    key: TimerKey | None = None
 
 
 @attrs.frozen
 class CancelTimer:
     """Cancel the live timer under ``key``, if there is one."""
 
-    key: CallbackDeadline
+    key: TimerKey
 
 
 @attrs.frozen
@@ -206,6 +216,45 @@ class EndExecution:
     termination_reason: str | None = None
 
 
+@attrs.frozen
+class ChangeStatus:
+    """The execution's status changes without ending it (a pause, a resume).
+
+    ``pause`` is the pause in force from now on (``None`` once resumed). An execution that
+    becomes ``RUNNING`` while something already waits for an invocation is queued again.
+    """
+
+    status: ExecutionStatus
+    pause: PauseRequest | None = None
+
+
+@attrs.frozen
+class RearmTimeout:
+    """Move the execution timeout's timer to ``when``.
+
+    With ``held`` a pause holds the timeout with that many seconds left, and ``when`` is
+    only the bound no pause extends (366 days after the start).
+    """
+
+    when: float
+    held: float | None = None
+
+
+@attrs.frozen
+class CutInvocation:
+    """A pause took effect during an invocation: its later checkpoints are refused, its
+    outcome is ignored, and it is invoked again once resumed."""
+
+
+@attrs.frozen
+class RememberRequest:
+    """An idempotent request with a ClientToken, so that its repeat changes nothing."""
+
+    key: str
+    parameters: str
+    when: float
+
+
 Effect = (
     AppendEvent
     | StoreOperation
@@ -218,6 +267,10 @@ Effect = (
     | MarkChanged
     | EndExecution
     | ResolveInvoke
+    | ChangeStatus
+    | RearmTimeout
+    | CutInvocation
+    | RememberRequest
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 __all__ = [
     "CallbackTimeoutException",
     "InvalidParameterValueException",
+    "ResourceConflictException",
     "ResourceNotFoundException",
     "ServiceApiError",
     "ServiceException",
@@ -36,6 +37,13 @@ class InvalidParameterValueException(ServiceApiError):
 class ResourceNotFoundException(ServiceApiError):
     code = "ResourceNotFoundException"
     http_status = 404
+
+
+class ResourceConflictException(ServiceApiError):
+    """The execution's state forbids the request (pause an ended one, delete a running one)."""
+
+    code = "ResourceConflictException"
+    http_status = 409
 
 
 class CallbackTimeoutException(ServiceApiError):

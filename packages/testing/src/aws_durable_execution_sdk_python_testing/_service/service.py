@@ -17,7 +17,7 @@ from __future__ import annotations
 import collections
 import datetime
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, assert_never
 
 from aws_durable_execution_sdk_python.lambda_service import (
@@ -36,6 +36,7 @@ from aws_durable_execution_sdk_python.lambda_service import (
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.callbacks import (
     CallbackRegistry,
+    callback_ids,
     decide_answer,
     decide_deadline,
     decide_heartbeat,
@@ -48,24 +49,31 @@ from aws_durable_execution_sdk_python_testing._service.effects import (
     ArmCallback,
     CallbackDeadline,
     CancelTimer,
+    ChangeStatus,
+    CutInvocation,
     Deadline,
     Decision,
     Effect,
     EndExecution,
     ExecutionTimeout,
     MarkChanged,
+    RearmTimeout,
     RecordOutcome,
+    RememberRequest,
     ResolveInvoke,
     ScheduleTimer,
     StartChainedInvoke,
     StoreOperation,
+    TimerKey,
     Trigger,
 )
 from aws_durable_execution_sdk_python_testing._service.errors import (
     InvalidParameterValueException,
+    ResourceConflictException,
     ResourceNotFoundException,
 )
 from aws_durable_execution_sdk_python_testing._service.execution import (
+    MAX_EXECUTION_TIMEOUT_SECONDS,
     ExecutionRecord,
     ExecutionStatus,
     Limits,
@@ -74,15 +82,24 @@ from aws_durable_execution_sdk_python_testing._service.history import (
     error_details,
     result_details,
 )
+from aws_durable_execution_sdk_python_testing._service.listing import list_executions
+from aws_durable_execution_sdk_python_testing._service.pausing import (
+    decide_pause,
+    decide_pause_takes_effect,
+    decide_resume,
+)
 from aws_durable_execution_sdk_python_testing._service.timers import Timer, TimerQueue
+from aws_durable_execution_sdk_python_testing._service.tokens import (
+    check_token_format,
+    refuse_token,
+    same_token,
+)
 from aws_durable_execution_sdk_python_testing._service.tracking import ChangeTracker, trigger_arn
 from aws_durable_execution_sdk_python_testing._service.triggers import decide_trigger
 from aws_durable_execution_sdk_python_testing._service.validation import validate_batch
 
 __all__ = ["MAX_EXECUTION_TIMEOUT_SECONDS", "InMemoryDurableService"]
 
-# DurableConfig.ExecutionTimeout: at most 366 days.
-MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
 _REGION = "us-east-1"
 _ACCOUNT = "123456789012"
 
@@ -105,8 +122,10 @@ class InMemoryDurableService:
         self.callback_hook: CallbackHook | None = None
         self.callbacks = CallbackRegistry()
         self.changes = ChangeTracker()  # what changed since a store (``_store``) saved
-        # The live timer of each callback deadline, so a heartbeat can replace it.
-        self._deadlines: dict[CallbackDeadline, Timer] = {}
+        # The live timer of each callback deadline, so a heartbeat can replace it, and of
+        # each execution timeout, so a pause can hold it.
+        self._deadlines: dict[TimerKey, Timer] = {}
+        self._sequence = 0  # creation order of executions, for listings
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -143,6 +162,8 @@ class InMemoryDurableService:
             execution_details=ExecutionDetails(input_payload),
         )
         details = {"Input": result_details(input_payload), "ExecutionTimeout": execution_timeout}
+        self._sequence += 1
+        record.sequence = self._sequence
         self.executions[arn] = record
         self.apply(
             Decision(
@@ -155,6 +176,7 @@ class InMemoryDurableService:
                         f"timeout of execution {execution_name}",
                         ExecutionTimeout(arn),
                         keeps_alive=False,
+                        key=ExecutionTimeout(arn),
                     ),
                 ),
             )
@@ -168,6 +190,12 @@ class InMemoryDurableService:
             raise ResourceNotFoundException(f"Execution not found: {arn}")
         return record
 
+    def restore_execution(self, record: ExecutionRecord) -> None:
+        """Take in a saved execution as it was (a store restoring the service after a
+        restart); later executions are numbered after it."""
+        self.executions[record.arn] = record
+        self._sequence = max(self._sequence, record.sequence)
+
     def mark_changed(self, record: ExecutionRecord, operation_id: str | None = None) -> None:
         """Something the execution waits on changed: it needs another invocation."""
         self.changes.touch(record.arn)
@@ -179,8 +207,13 @@ class InMemoryDurableService:
 
     def next_ready(self) -> ExecutionRecord | None:
         while self.ready:
-            record = self.executions[self.ready.popleft()]
-            if record.needs_invocation and not record.is_terminal:
+            record = self.executions.get(self.ready.popleft())  # None: deleted since
+            # A paused execution stays unqueued; a resume queues it again.
+            if (
+                record is not None
+                and record.needs_invocation
+                and record.status is ExecutionStatus.RUNNING
+            ):
                 return record
         return None
 
@@ -189,6 +222,7 @@ class InMemoryDurableService:
         record = self.get(arn)
         self.changes.touch(arn)
         record.invoking = True
+        record.cut_by_pause = False
         record.needs_invocation = False
         record.invocations += 1
         token = record.new_token()
@@ -243,6 +277,111 @@ class InMemoryDurableService:
         error = error or ErrorObject("Execution stopped", "ExecutionStopped")
         self._close(arn, ExecutionStatus.STOPPED, error=error, termination_reason="STOPPED")
 
+    def pause_execution(
+        self,
+        arn: str,
+        reason: str | None = None,
+        execution_timeout_paused: bool = True,
+        client_token: str | None = None,
+    ) -> None:
+        """``PauseDurableExecution`` (see ``pausing``; botocore's default holds the timeout).
+
+        Raises:
+            ResourceNotFoundException: no such execution.
+            ResourceConflictException: it has ended, or is already pausing or paused.
+            InvalidParameterValueException: a malformed argument or reused ClientToken.
+        """
+        record = self.get(arn)
+        self.apply(
+            decide_pause(
+                record,
+                self.clock.now_datetime(),
+                reason=reason,
+                execution_timeout_paused=execution_timeout_paused,
+                client_token=client_token,
+            )
+        )
+
+    def resume_execution(
+        self, arn: str, reason: str | None = None, client_token: str | None = None
+    ) -> None:
+        """``ResumeDurableExecution``: queued for an invocation if something waits for one.
+
+        Raises:
+            ResourceNotFoundException: no such execution.
+            ResourceConflictException: it has ended, or is not pausing or paused.
+            InvalidParameterValueException: a malformed argument or reused ClientToken.
+        """
+        record = self.get(arn)
+        now = self.clock.now_datetime()
+        self.apply(decide_resume(record, now, reason=reason, client_token=client_token))
+
+    def settle_pause(self, arn: str) -> None:
+        """An invocation ended (its outcome applied): a pause still ``PAUSING`` takes effect.
+
+        Whoever drives invocations calls this after each one; it does nothing otherwise.
+        """
+        record = self.get(arn)
+        if record.status is ExecutionStatus.PAUSING and not record.invoking:
+            self.apply(decide_pause_takes_effect(record, self.clock.now_datetime(), cut=False))
+
+    def delete_execution(self, arn: str) -> datetime.datetime:
+        """``DeleteDurableExecution``: an ended execution and its data are gone at once.
+
+        Returns the ``DeletionRequestTimestamp``. Afterwards every call naming the execution
+        or one of its callbacks is ``ResourceNotFoundException`` and listings omit it.
+
+        Raises:
+            ResourceNotFoundException: no such execution.
+            ResourceConflictException: it has not ended.
+        """
+        record = self.get(arn)
+        if not record.is_terminal:
+            raise ResourceConflictException(
+                f"Execution {arn} is {record.status.value}: only an ended execution "
+                "(SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted; stop it first"
+            )
+        now = self.clock.now_datetime()
+        self.callbacks.forget(callback_ids(record))
+        self._deadlines.pop(ExecutionTimeout(arn), None)
+        for timer in self.changes.timers_of(arn):  # a wait cut short by a stop, say
+            self.timers.cancel(timer)
+        del self.executions[arn]
+        self.changes.touch(arn)  # a store finds it gone and drops its rows
+        self.changes.forget(arn)
+        return now
+
+    def list_executions(
+        self,
+        function_name: str,
+        *,
+        qualifier: str | None = None,
+        execution_name: str | None = None,
+        statuses: Sequence[str] | None = None,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+        reverse_order: bool = False,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> dict[str, Any]:
+        """``ListDurableExecutionsByFunction``'s response (see ``listing``).
+
+        Raises:
+            InvalidParameterValueException: a malformed filter, marker or page size.
+        """
+        return list_executions(
+            self.executions.values(),
+            function_name,
+            qualifier=qualifier,
+            execution_name=execution_name,
+            statuses=statuses,
+            started_after=started_after,
+            started_before=started_before,
+            reverse_order=reverse_order,
+            marker=marker,
+            max_items=max_items,
+        )
+
     def _close(
         self,
         arn: str,
@@ -292,8 +431,10 @@ class InMemoryDurableService:
 
     def react(self, trigger: Trigger) -> None:
         """Decide what ``trigger`` does now and apply it (a timer's ``fire`` calls this)."""
-        if isinstance(trigger, CallbackDeadline):
+        if isinstance(trigger, CallbackDeadline | ExecutionTimeout):
             self._deadlines.pop(trigger, None)  # its timer is firing: no longer live
+        if not isinstance(trigger, CallbackDeadline) and trigger.arn not in self.executions:
+            return  # a deleted execution's timers fire into nothing
         if (arn := trigger_arn(trigger, self.callbacks)) in self.executions:
             self.changes.touch(arn)  # its timer is gone, even if it decides nothing
         decision = self.decide(trigger)
@@ -365,6 +506,30 @@ class InMemoryDurableService:
                 record.end = effect.end
             case ResolveInvoke():
                 self.react(effect)
+            case ChangeStatus(status, pause):
+                record.status = status
+                record.pause = pause
+                if status is ExecutionStatus.RUNNING and record.needs_invocation:
+                    self.ready.append(record.arn)  # what waited while paused runs now
+            case RearmTimeout(when, held):
+                record.timeout_at = None if held is not None else when
+                record.timeout_held = held
+                timeout = ExecutionTimeout(record.arn)
+                self._apply_effect(
+                    record,
+                    ScheduleTimer(
+                        when,
+                        f"timeout of execution {record.execution_name}",
+                        timeout,
+                        keeps_alive=False,
+                        key=timeout,
+                    ),
+                )
+            case CutInvocation():
+                record.cut_by_pause = True
+                self.mark_changed(record)
+            case RememberRequest(key, parameters, when):
+                record.client_tokens[key] = (parameters, when)
             case _:
                 assert_never(effect)
 
@@ -422,14 +587,17 @@ class InMemoryDurableService:
     # -- the API the SDK calls -----------------------------------------------------------
 
     def _check_token(self, record: ExecutionRecord, token: str) -> None:
+        """Raises: InvalidParameterValueException: the service's invalid-token error."""
+        check_token_format(token)
         if record.is_terminal:
-            raise InvalidParameterValueException(
-                f"Invalid Checkpoint Token: execution {record.arn} has already ended"
+            refuse_token(f"execution {record.arn} has already ended")
+        if record.cut_by_pause:
+            refuse_token(
+                f"execution {record.arn} was paused during this invocation; it is invoked "
+                "again once resumed"
             )
-        if token != record.token or not record.invoking:
-            raise InvalidParameterValueException(
-                "Invalid Checkpoint Token: the token is stale or belongs to another invocation"
-            )
+        if not record.invoking or not same_token(token, record.token):
+            refuse_token("the token is stale or belongs to another invocation")
 
     def checkpoint(
         self,
@@ -441,8 +609,12 @@ class InMemoryDurableService:
         record = self.get(arn)
         self._check_token(record, token)
         validate_batch(record, self.limits, updates)
-        decision = decide_checkpoint(record, updates, self.clock.now_datetime())
+        now = self.clock.now_datetime()
+        decision = decide_checkpoint(record, updates, now)
         self.apply(decision)
+        if record.status is ExecutionStatus.PAUSING:
+            # The invocation reached its next checkpoint: applied, then the pause holds.
+            self.apply(decide_pause_takes_effect(record, now, cut=True))
         touched = decision.stored_operations()
         return CheckpointOutput(record.new_token(), CheckpointUpdatedExecutionState(touched, None))
 
@@ -490,11 +662,12 @@ class InMemoryDurableService:
 
 
 def _redact(event: dict[str, Any]) -> dict[str, Any]:
-    """Without execution data, inputs and results are dropped and marked truncated."""
+    """Without execution data, inputs, results and pause reasons are dropped and marked
+    truncated."""
     copy = dict(event)
     key = f"{event['EventType']}Details"
     details = dict(copy.get(key) or {})
-    for field in ("Input", "Result"):
+    for field in ("Input", "Result", "Reason"):
         if field in details:
             details[field] = {"Truncated": True}
     copy[key] = details
