@@ -43,6 +43,7 @@ from aws_durable_execution_sdk_python_testing._service.effects import (
 from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
+    PauseRequest,
 )
 from aws_durable_execution_sdk_python_testing._store.snapshot import (
     NOT_PERSISTED,
@@ -165,6 +166,15 @@ def records(draw: st.DrawFn) -> ExecutionRecord:
         draw(st.integers(1, 31_622_400)),
     )
     record.status = draw(st.sampled_from(ExecutionStatus))
+    record.sequence = draw(st.integers(0, 10**6))
+    record.pause = draw(
+        st.none() | st.builds(PauseRequest, timestamps, st.none() | texts, st.booleans())
+    )
+    moments = st.floats(0, 10**10, allow_nan=False)
+    record.timeout_at = draw(st.none() | moments)
+    record.timeout_held = draw(st.none() | moments)
+    record.cut_by_pause = draw(st.booleans())
+    record.client_tokens = draw(st.dictionaries(texts, st.tuples(texts, moments), max_size=3))
     record.result = draw(st.none() | texts)
     record.error = draw(st.none() | errors)
     record.termination_reason = draw(st.none() | texts)

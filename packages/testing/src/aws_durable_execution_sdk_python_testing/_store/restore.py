@@ -115,20 +115,29 @@ def restore(
         service.clock.advance_to(clock)
     restored = []
     for record, saved in rebuilt:
-        service.executions[record.arn] = record
+        service.restore_execution(record)
         for timer in saved.timers:
             service.schedule(record.arn, timer.effect(), timer.seq)
         for callback in saved.callbacks:
             entry = callback.entry
             armed = ArmCallback(callback.callback_id, entry.operation_id, entry.heartbeat_seconds)
             service.callbacks.arm(entry.arn, armed)
-        if record.invoking:
-            # The invocation died with the server: its tokens are stale, a new one is due.
-            record.invoking = False
-            record.new_token()
-            record.needs_invocation = not record.is_terminal
-            service.changes.touch(record.arn)
         if record.needs_invocation and not record.is_terminal:
             service.ready.append(record.arn)
         restored.append(record.arn)
+    for record, _saved in rebuilt:
+        if record.invoking:
+            _lost_invocation(service, record)
     return restored
+
+
+def _lost_invocation(service: InMemoryDurableService, record: ExecutionRecord) -> None:
+    """The invocation died with the server: its tokens are stale, and a new one is due
+    (once resumed, if a pause was waiting for this invocation to end: it holds now)."""
+    record.invoking = False
+    record.new_token()
+    service.changes.touch(record.arn)
+    if record.is_terminal:
+        return
+    service.mark_changed(record)  # queued, unless it is already waiting for an invocation
+    service.settle_pause(record.arn)

@@ -43,10 +43,12 @@ from aws_durable_execution_sdk_python_testing._service.effects import (
 from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
+    PauseRequest,
 )
 from aws_durable_execution_sdk_python_testing._service.timers import Timer
 
 __all__ = [
+    "CREATION_FIELDS",
     "NOT_PERSISTED",
     "RECORD_FIELDS",
     "SAVED_AS_ROWS",
@@ -221,8 +223,11 @@ class SavedTimer:
         return cls(timer.when, timer.seq, timer.description, timer.trigger, timer.keeps_alive)
 
     def effect(self) -> ScheduleTimer:
-        """The timer as the service schedules it (a callback's deadline under its key)."""
-        key = self.trigger if isinstance(self.trigger, CallbackDeadline) else None
+        """The timer as the service schedules it: a callback's deadline and an execution's
+        timeout under their keys, so a heartbeat or a pause can replace them."""
+        key = (
+            self.trigger if isinstance(self.trigger, CallbackDeadline | ExecutionTimeout) else None
+        )
         return ScheduleTimer(self.when, self.description, self.trigger, self.keeps_alive, key)
 
     def to_dict(self) -> dict[str, Any]:
@@ -269,6 +274,28 @@ class SavedCallback:
 # -- the record ---------------------------------------------------------------------------
 
 
+def _encode_pause(pause: PauseRequest) -> dict[str, Any]:
+    return {
+        "requested": encode_value(pause.requested),
+        "reason": pause.reason,
+        "execution_timeout_paused": pause.execution_timeout_paused,
+    }
+
+
+def _decode_pause(data: Mapping[str, Any]) -> PauseRequest:
+    return PauseRequest(
+        decode_value(data["requested"]), data["reason"], bool(data["execution_timeout_paused"])
+    )
+
+
+def _encode_client_tokens(seen: Mapping[str, tuple[str, float]]) -> dict[str, list[Any]]:
+    return {key: [parameters, when] for key, (parameters, when) in seen.items()}
+
+
+def _decode_client_tokens(data: Mapping[str, list[Any]]) -> dict[str, tuple[str, float]]:
+    return {key: (parameters, float(when)) for key, (parameters, when) in data.items()}
+
+
 def _optional(
     encode: Callable[[Any], Any], decode: Callable[[Any], Any]
 ) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
@@ -298,6 +325,12 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "input_payload": _PLAIN,
     "execution_timeout": _PLAIN,
     "status": (lambda status: status.value, ExecutionStatus),
+    "sequence": _PLAIN,
+    "pause": _optional(_encode_pause, _decode_pause),
+    "timeout_at": _PLAIN,
+    "timeout_held": _PLAIN,
+    "cut_by_pause": _PLAIN,
+    "client_tokens": (_encode_client_tokens, _decode_client_tokens),
     "result": _PLAIN,
     "error": _optional(ErrorObject.to_dict, ErrorObject.from_dict),
     "termination_reason": _PLAIN,
@@ -318,6 +351,18 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 #: Attributes saved in the execution's own row.
 RECORD_FIELDS: tuple[str, ...] = tuple(_CODECS)
 
+#: Of those, the ones fixed when the execution starts (the constructor's arguments): a store
+#: writes them once, so the input payload (up to 256 KiB) is not rewritten at every save.
+CREATION_FIELDS: tuple[str, ...] = (
+    "arn",
+    "function_name",
+    "execution_name",
+    "invocation_id",
+    "start",
+    "input_payload",
+    "execution_timeout",
+)
+
 #: Attributes saved as rows of their own, so that a save writes only what changed.
 SAVED_AS_ROWS: Mapping[str, str] = {
     "operations": "one row per operation, upserted by id",
@@ -337,21 +382,15 @@ NOT_PERSISTED: Mapping[str, str] = {
     "hook_events": "plugin hook calls a test runner records in-process, for one test's result",
 }
 
-_CONSTRUCTED = (
-    "arn",
-    "function_name",
-    "execution_name",
-    "invocation_id",
-    "start",
-    "input_payload",
-    "execution_timeout",
-)
+_CHANGING = tuple(name for name in RECORD_FIELDS if name not in CREATION_FIELDS)
 
 
-def encode_record(record: ExecutionRecord) -> dict[str, Any]:
-    """The record's own fields (``RECORD_FIELDS``), without operations or history."""
+def encode_record(record: ExecutionRecord, *, changing_only: bool = False) -> dict[str, Any]:
+    """The record's own fields (``RECORD_FIELDS``), without operations or history; with
+    ``changing_only``, without the ``CREATION_FIELDS`` either."""
     attributes = vars(record)
-    return {name: encode(attributes[name]) for name, (encode, _decode) in _CODECS.items()}
+    names = _CHANGING if changing_only else RECORD_FIELDS
+    return {name: _CODECS[name][0](attributes[name]) for name in names}
 
 
 def decode_record(data: Mapping[str, Any]) -> ExecutionRecord:
@@ -361,7 +400,7 @@ def decode_record(data: Mapping[str, Any]) -> ExecutionRecord:
         KeyError: a field is missing (the data is not a saved record).
     """
     values = {name: decode(data[name]) for name, (_encode, decode) in _CODECS.items()}
-    record = ExecutionRecord(*(values.pop(name) for name in _CONSTRUCTED))
+    record = ExecutionRecord(*(values.pop(name) for name in CREATION_FIELDS))
     for name, value in values.items():
         setattr(record, name, value)
     return record

@@ -31,6 +31,7 @@ from aws_durable_execution_sdk_python_testing._store.restore import (
     saved_timers,
 )
 from aws_durable_execution_sdk_python_testing._store.snapshot import (
+    CREATION_FIELDS,
     SavedCallback,
     SavedTimer,
     decode_event,
@@ -51,6 +52,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE executions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     arn TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
     data TEXT NOT NULL
 );
 CREATE TABLE operations (
@@ -122,7 +124,8 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        # Events already saved, per execution: history is append-only.
+        # Events already saved, per execution (history is append-only); its keys are the
+        # executions that have a row, whose creation fields are written already.
         self._saved_events: dict[str, int] = {}
         try:
             # timeout=0: a file another store holds is refused now, not after a wait.
@@ -181,6 +184,8 @@ class SQLiteStore:
                 f"reads version {SCHEMA_VERSION}: use the durable-local version that wrote "
                 "it, or point --store at a new file"
             )
+        for (arn,) in self._db.execute("SELECT arn FROM executions"):
+            self._saved_events[arn] = 0
         for arn, count in self._db.execute("SELECT arn, COUNT(*) FROM events GROUP BY arn"):
             self._saved_events[arn] = count
 
@@ -229,7 +234,8 @@ class SQLiteStore:
 
     def _read(self) -> Iterator[SavedExecution]:
         db = self._db
-        for arn, data in db.execute("SELECT arn, data FROM executions ORDER BY seq").fetchall():
+        rows = db.execute("SELECT arn, created, data FROM executions ORDER BY seq").fetchall()
+        for arn, created, data in rows:
             operations = db.execute(
                 "SELECT data FROM operations WHERE arn = ? ORDER BY seq", (arn,)
             ).fetchall()
@@ -242,7 +248,7 @@ class SQLiteStore:
             callbacks = db.execute("SELECT data FROM callbacks WHERE arn = ?", (arn,)).fetchall()
             self._saved_events[arn] = len(events)
             yield SavedExecution(
-                json.loads(data),
+                {**json.loads(created), **json.loads(data)},
                 tuple(decode_operation(json.loads(row[0])) for row in operations),
                 tuple(decode_event(json.loads(row[0])) for row in events),
                 tuple(SavedTimer.from_dict(json.loads(row[0])) for row in timers),
@@ -257,6 +263,10 @@ class SQLiteStore:
                 are written by the next save that succeeds).
         """
         changed = service.changes.drain()
+        if not changed:
+            # A read-only request: no transaction at all. The clock is saved with the next
+            # change; a restart never sets it back anyway.
+            return
         with self._lock:
             saved_events = dict(self._saved_events)
             try:
@@ -285,11 +295,16 @@ class SQLiteStore:
                 db.execute(f"DELETE FROM {table} WHERE arn = ?", (arn,))
             self._saved_events.pop(arn, None)
             return
-        db.execute(
-            "INSERT INTO executions (arn, data) VALUES (?, ?) "
-            "ON CONFLICT (arn) DO UPDATE SET data = excluded.data",
-            (arn, _dumps(encode_record(record))),
-        )
+        state = _dumps(encode_record(record, changing_only=True))
+        if arn in self._saved_events:
+            db.execute("UPDATE executions SET data = ? WHERE arn = ?", (state, arn))
+        else:
+            everything = encode_record(record)
+            created = {name: everything[name] for name in CREATION_FIELDS}
+            db.execute(
+                "INSERT INTO executions (arn, created, data) VALUES (?, ?, ?)",
+                (arn, _dumps(created), state),
+            )
         stored = []
         for operation_id in operation_ids:
             op = record.operations.get(operation_id)
