@@ -12,6 +12,8 @@ import datetime
 
 import botocore.session
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.errors import (
@@ -246,3 +248,37 @@ def test_an_empty_status_filter_filters_nothing():
     service, arns = _service(2)
 
     assert _arns(service.list_executions("fn", statuses=[])) == arns[::-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(min_value=0, max_value=25),
+    page=st.integers(min_value=1, max_value=7),
+    reverse=st.booleans(),
+    churn=st.lists(st.integers(min_value=0, max_value=24), max_size=6),
+)
+def test_paging_lists_each_execution_once_in_order_despite_deletions(count, page, reverse, churn):
+    """Whatever the page size, following the markers lists every execution that exists
+    throughout exactly once, in order; one deleted between pages is simply not listed."""
+    service, arns = _service(count)
+    deleted: set[str] = set()
+    seen: list[str] = []
+    marker = None
+    for turn in range(count + 2):
+        response = service.list_executions(
+            "fn", max_items=page, reverse_order=reverse, marker=marker
+        )
+        seen += _arns(response)
+        marker = response.get("NextMarker")
+        if marker is None:
+            break
+        if turn < len(churn) and churn[turn] < count:
+            arn = arns[churn[turn]]
+            if arn not in deleted and arn not in seen:
+                service.stop(arn)
+                service.delete_execution(arn)
+                deleted.add(arn)
+    expected = [arn for arn in (arns if reverse else arns[::-1]) if arn not in deleted]
+
+    assert marker is None
+    assert seen == expected
