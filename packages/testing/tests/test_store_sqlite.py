@@ -22,6 +22,11 @@ from store_support import START, StoppedClock, assert_same, open_file, reload, s
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import CallbackConfig, StepConfig
+from aws_durable_execution_sdk_python.lambda_service import (
+    OperationAction,
+    OperationType,
+    OperationUpdate,
+)
 from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
 from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 from aws_durable_execution_sdk_python_testing._callback_desk import open_callback
@@ -172,14 +177,17 @@ def test_a_deleted_execution_is_deleted_from_the_file(db: Path):
     service = InMemoryDurableService(StoppedClock())
     kept = service.start_execution("fn", "kept", "{}")
     gone = service.start_execution("fn", "gone", "{}")
+    token = service.begin_invocation(gone.arn).checkpoint_token
+    callback = OperationUpdate("cb", OperationType.CALLBACK, OperationAction.START, name="cb")
+    service.checkpoint(gone.arn, token, [callback])
+    service.stop(gone.arn)
     with open_file(db) as store:
         store.save(service)
-        del service.executions[gone.arn]
-        service.changes.touch(gone.arn)
+        service.delete_execution(gone.arn)  # DeleteDurableExecution
         store.save(service)
     assert list(reload(db).executions) == [kept.arn]
     with contextlib.closing(sqlite3.connect(db)) as raw:
-        for table in ("executions", "operations", "events", "timers"):
+        for table in ("executions", "operations", "events", "timers", "callbacks"):
             query = f"SELECT COUNT(*) FROM {table} WHERE arn = ?"
             assert raw.execute(query, (gone.arn,)).fetchone() == (0,), table
 
