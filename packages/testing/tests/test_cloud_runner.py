@@ -89,6 +89,17 @@ def test_the_runner_is_exported_and_says_cloud():
         assert runner.client is lam
 
 
+def test_the_existing_runners_positional_region_and_endpoint_are_understood(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    with DurableFunctionCloudTestRunner(
+        "f", "eu-west-1", lambda_endpoint="http://127.0.0.1:9"
+    ) as runner:
+        assert runner.region == "eu-west-1"
+        assert runner.client.meta.region_name == "eu-west-1"
+        assert runner.client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [

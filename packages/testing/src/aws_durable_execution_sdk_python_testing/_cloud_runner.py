@@ -79,7 +79,9 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
             ``AWS_REGION`` and ``AWS_ENDPOINT_URL_LAMBDA``; region ``us-west-2`` when
             none is configured).
         poll_interval: the longest pause between two polls, in seconds.
-        lambda_endpoint: the existing cloud runner's name for ``endpoint_url``.
+        lambda_endpoint: the existing cloud runner's name for ``endpoint_url``; its
+            positional region (``DurableFunctionCloudTestRunner("f", "eu-west-1")``) is
+            taken as ``region`` too.
 
     ``mode`` is ``RunnerMode.CLOUD`` (equal to ``"cloud"``).
     """
@@ -100,6 +102,10 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
             raise DurableFunctionsTestError(
                 f"function_name={function_name!r}: name the deployed durable function"
             )
+        if isinstance(client, str):
+            # The existing runner's second parameter is the region: docs/decisions.md,
+            # "Lenient where existing code has one obvious meaning".
+            client, region = None, region or client
         self.function_name = function_name
         self.poll_interval = check_seconds("poll_interval", poll_interval)
         self.region = region
