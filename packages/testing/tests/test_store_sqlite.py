@@ -290,3 +290,29 @@ def test_the_input_is_written_once_not_at_every_save(db: Path):
         ).fetchone()
     assert created > 200_000 > 10 * state
     assert reload(db).executions[record.arn].input_payload == payload
+
+
+def _run_a_step(service: InMemoryDurableService) -> str:
+    record = service.start_execution("fn", "early", "{}")
+    token = service.begin_invocation(record.arn).checkpoint_token
+    for batch in step_updates(0):
+        token = service.checkpoint(record.arn, token, batch).checkpoint_token
+    service.end_invocation(record.arn, service.clock.now_datetime(), "request-1")
+    return record.arn
+
+
+def test_a_service_without_a_store_keeps_no_record_of_changes():
+    service = InMemoryDurableService(StoppedClock())
+    _run_a_step(service)
+    assert service.changes.drain() == {}
+
+
+def test_a_store_given_a_service_that_already_ran_saves_all_of_it_at_its_first_save(db: Path):
+    service = InMemoryDurableService(StoppedClock())
+    _run_a_step(service)
+    with open_file(db) as store:
+        store.save(service)
+        arn = _run_a_step(service)  # recorded from now on
+        store.save(service)
+    assert_same(service, reload(db))
+    assert len(reload(db).executions[arn].operations) == 2

@@ -3,8 +3,9 @@
 A store (``_store``) saves after every mutating request, so it must write only what changed:
 the executions touched since the last save and, of each, the operations stored since then
 (history is append-only, so the store remembers how many events it has). The service calls
-``touch`` wherever it changes an execution; nothing here knows about any store, and a
-service without one pays for a dict insert per change.
+``touch`` wherever it changes an execution; nothing here knows about any store. Changes are
+recorded only once a store asks (``record_from``): a service without one (every test
+runner's) keeps no record of them.
 
 The tracker also indexes each execution's live timers, so a store replaces those of one
 execution without scanning the heap of every execution's timers.
@@ -12,11 +13,14 @@ execution without scanning the heap of every execution's timers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_durable_execution_sdk_python_testing._service.callbacks import CallbackRegistry
 from aws_durable_execution_sdk_python_testing._service.effects import (
     CallbackDeadline,
     Trigger,
 )
+from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord
 from aws_durable_execution_sdk_python_testing._service.timers import Timer
 
 __all__ = ["ChangeTracker", "trigger_arn"]
@@ -38,8 +42,20 @@ class ChangeTracker:
         # that appends new rows keeps the service's creation order.
         self._changed: dict[str, dict[str, None]] = {}
         self._timers: dict[str, list[Timer]] = {}
+        self.recording = False
+
+    def record_from(self, executions: Mapping[str, ExecutionRecord]) -> None:
+        """Record changes from now on, counting every execution there is (and each of its
+        operations) as changed, so that a store's first save writes all of them."""
+        if self.recording:
+            return
+        self.recording = True
+        for arn, record in executions.items():
+            self._changed[arn] = dict.fromkeys(record.operations)
 
     def touch(self, arn: str, operation_id: str | None = None) -> None:
+        if not self.recording:
+            return
         operations = self._changed.setdefault(arn, {})
         if operation_id is not None:
             operations[operation_id] = None

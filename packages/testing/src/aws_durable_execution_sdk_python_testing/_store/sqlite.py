@@ -219,6 +219,8 @@ class SQLiteStore:
             DurableFunctionsTestError: the file cannot be read, or holds data this version
                 does not understand.
         """
+        # What the service holds already is saved with the next save, with what changes.
+        service.changes.record_from(service.executions)
         with self._lock:
             try:
                 executions = list(self._read())
@@ -262,6 +264,7 @@ class SQLiteStore:
             DurableFunctionsTestError: the write failed (nothing of it is kept; the changes
                 are written by the next save that succeeds).
         """
+        service.changes.record_from(service.executions)  # a first save writes everything
         changed = service.changes.drain()
         if not changed:
             # A read-only request: no transaction at all. The clock is saved with the next
