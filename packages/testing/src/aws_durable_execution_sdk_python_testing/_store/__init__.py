@@ -32,7 +32,8 @@ class ExecutionStore(Protocol):
         ...
 
     def save(self, service: InMemoryDurableService) -> None:
-        """Write what changed since the last save (``service.changes``), atomically."""
+        """Write what changed since the last save (``service.changes``), atomically; the
+        first save writes everything the service holds."""
         ...
 
     def close(self) -> None: ...
