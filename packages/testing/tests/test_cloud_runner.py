@@ -172,7 +172,8 @@ def test_run_async_invokes_as_an_event_and_wait_for_result_polls():
     lam = LocalLambda(greet)
     with cloud(lam) as runner:
         arn = runner.run_async(input={"name": "bo"}, execution_name="my-run")
-        result = runner.wait_for_result(arn, timeout=10)
+        assert runner.get_execution(arn)["Status"] == "SUCCEEDED"
+        result = runner.wait_for_result(arn, timeout=None)  # None: the default, as locally
 
     assert lam.calls[0][1]["InvocationType"] == "Event"
     assert lam.calls[0][1]["DurableExecutionName"] == "my-run"

@@ -140,7 +140,7 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
     def run(
         self,
         input: Any = None,
-        timeout: float = _DEFAULT_TIMEOUT,
+        timeout: float | None = _DEFAULT_TIMEOUT,
         *,
         callbacks: Mapping[str, ActionSpec] | None = None,
         execution_name: str | None = None,
@@ -170,7 +170,7 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
     def run_async(
         self,
         input: Any = None,
-        timeout: float = _DEFAULT_TIMEOUT,
+        timeout: float | None = _DEFAULT_TIMEOUT,
         *,
         callbacks: Mapping[str, ActionSpec] | None = None,
         execution_name: str | None = None,
@@ -201,7 +201,7 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
         return self._invoke(input, "Event", execution_name, callbacks)
 
     def wait_for_result(
-        self, execution_arn: str, timeout: float = _DEFAULT_TIMEOUT
+        self, execution_arn: str, timeout: float | None = _DEFAULT_TIMEOUT
     ) -> DurableFunctionTestResult:
         """Poll until the execution ends (answering declared callbacks); its result.
 
@@ -216,7 +216,10 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
         return self._wait_for_result(execution_arn, time.monotonic() + timeout, timeout)
 
     def wait_for_callback(
-        self, execution_arn: str, name: str | None = None, timeout: float = _DEFAULT_TIMEOUT
+        self,
+        execution_arn: str,
+        name: str | None = None,
+        timeout: float | None = _DEFAULT_TIMEOUT,
     ) -> str:
         """The id of the execution's open callback called ``name`` (or the newest open one),
         once the invocation that created it has returned.
@@ -469,7 +472,8 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
 
     @staticmethod
     def _timeout(value: Any) -> float:
-        return check_seconds("timeout", value)
+        """``None`` is the default, as the local runner's ``timeout=None`` is."""
+        return _DEFAULT_TIMEOUT if value is None else check_seconds("timeout", value)
 
 
 _T = TypeVar("_T")
