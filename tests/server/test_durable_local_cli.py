@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,20 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert caught.value.code == 0
     assert "usage: durable-local " + command in capsys.readouterr().out
+
+
+def test_a_long_call_shows_progress_and_leaves_no_thread(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from aws_durable_execution_sdk_python_testing._local_cli import _progress
+
+    shown = threading.Event()
+
+    def status() -> str:
+        shown.set()
+        return "fetched 3 events"
+
+    with _progress(status, after=0.01):
+        assert shown.wait(10)  # the call "runs" until progress has been shown once
+    assert "… fetched 3 events (" in capsys.readouterr().err
+    assert not [t for t in threading.enumerate() if t.name == "durable-local-progress"]
