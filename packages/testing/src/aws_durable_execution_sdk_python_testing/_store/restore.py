@@ -1,4 +1,4 @@
-"""Saved executions as values (``SavedExecution``), taken from a service and put back into one.
+"""Saved executions as values (``SavedExecution``), and putting them back into a service.
 
 Any store reads its rows into ``SavedExecution`` values and hands them to ``restore``; the
 codec (``snapshot``) turns each part into JSON-able dicts and back. ``restore`` is where a
@@ -22,11 +22,10 @@ from aws_durable_execution_sdk_python_testing._store.snapshot import (
     SavedCallback,
     SavedTimer,
     decode_record,
-    encode_record,
 )
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
-__all__ = ["SavedExecution", "callbacks_of", "capture", "restore", "saved_timers"]
+__all__ = ["SavedExecution", "callbacks_of", "restore", "saved_timers"]
 
 _COMPLETED = "InvocationCompleted"
 
@@ -63,19 +62,6 @@ def callbacks_of(
     return saved
 
 
-def capture(service: InMemoryDurableService, arn: str) -> SavedExecution:
-    """Everything the service keeps for ``arn``, as a value (a full save, and tests)."""
-    record = service.get(arn)
-    operations = tuple(record.operations.values())
-    return SavedExecution(
-        encode_record(record),
-        operations,
-        tuple(record.history.events),
-        tuple(saved_timers(service, arn)),
-        tuple(callbacks_of(service, operations)),
-    )
-
-
 def _rebuild(saved: SavedExecution) -> ExecutionRecord:
     record = decode_record(saved.record)
     record.operations = {op.operation_id: op for op in saved.operations}
@@ -95,8 +81,8 @@ def restore(
     """Put saved executions into ``service``; returns their ARNs in the saved order.
 
     The clock moves forward to ``clock`` (never back: time the server was down has passed).
-    Executions that were mid-invocation get a stale token and join ``service.ready`` with
-    every other execution that waited for an invocation, in the saved order.
+    Executions that waited for an invocation join ``service.ready`` in the saved order;
+    those that were mid-invocation get a stale token and are queued after them.
 
     Raises:
         DurableFunctionsTestError: the service already has an execution of a saved ARN.
