@@ -86,27 +86,14 @@ def cloud_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }
 
 
-# A race outside the cloud runner, seen once in a few runs wherever invocations take real
-# time (this server, and the local runner in subprocess mode alike): the timeline demo's map
-# ends while one item's context has not yet checkpointed its SUCCEEDED, so "packed mug" is
-# missing from the result. Tolerated here for those tests and that symptom only, until the
-# map is fixed; any other failure fails this test.
-_KNOWN_RACE = ("examples.timeline_demo.test_workflow::", "'packed mug'")
-
-
-def _known_race(case: str, reason: str) -> bool:
-    return case.startswith(_KNOWN_RACE[0]) and _KNOWN_RACE[1] in reason
-
-
 def test_every_example_test_passes_or_is_skipped_in_cloud_mode(cloud_run):
     broken = {
         case: outcome
         for case, outcome in cloud_run["cases"].items()
-        if outcome[0] in ("failure", "error") and not _known_race(case, outcome[1])
+        if outcome[0] in ("failure", "error")
     }
     assert not broken, cloud_run["output"][-5000:]
-    if not any(_known_race(case, reason) for case, (_o, reason) in cloud_run["cases"].items()):
-        assert cloud_run["returncode"] == 0, cloud_run["output"][-5000:]
+    assert cloud_run["returncode"] == 0, cloud_run["output"][-5000:]
 
 
 def test_each_skip_says_what_cloud_mode_cannot_do(cloud_run):

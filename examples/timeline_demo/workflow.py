@@ -20,7 +20,12 @@ from aws_durable_execution_sdk_python import (
     StepContext,
     durable_execution,
 )
-from aws_durable_execution_sdk_python.config import CallbackConfig, StepConfig
+from aws_durable_execution_sdk_python.config import (
+    CallbackConfig,
+    CompletionConfig,
+    MapConfig,
+    StepConfig,
+)
 from aws_durable_execution_sdk_python.retries import (
     JitterStrategy,
     RetryStrategyConfig,
@@ -67,6 +72,12 @@ def pack(item: str) -> Any:
     return packing
 
 
+# A map fails fast by default: the first failed item ends it, and items still running are
+# left out of the result, so what is packed would depend on which item finished first.
+# Packing every item, whatever fails, makes the result the same however long each one takes.
+PACK_ALL = MapConfig(completion_config=CompletionConfig.all_completed())
+
+
 def pack_items(context: DurableContext) -> dict[str, Any]:
     packed = context.map(
         ITEMS,
@@ -74,6 +85,7 @@ def pack_items(context: DurableContext) -> dict[str, Any]:
             pack(item), name=f"pack_{item}", config=NO_RETRY
         ),
         name="pack_each",
+        config=PACK_ALL,
     )
     return {"packed": packed.get_results(), "by_hand": len(packed.get_errors())}
 
