@@ -186,3 +186,38 @@ def test_many_clients_at_once_each_get_their_own_result(server: DurableLocalServ
     for thread in threads:
         thread.join()
     assert results == {i: sum(range(i % 5 + 1)) for i in range(16)}
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("port", 70000, "port=70000: expected an integer >= 0 and <= 65535"),
+        ("port", "80", "port='80': expected an integer"),
+        ("invocation_timeout", 0, "invocation_timeout=0: expected a number > 0"),
+        ("invocation_retries", -1, "invocation_retries=-1: expected an integer >= 0"),
+        ("execution_timeout", 0, "execution_timeout=0: expected an integer >= 1"),
+        ("execution_timeout", 10**9, "<= 31622400"),
+        ("max_concurrent_invocations", 0, "max_concurrent_invocations=0"),
+        ("callback_hold", float("nan"), "callback_hold=nan"),
+        ("sync_invoke_timeout", -5, "sync_invoke_timeout=-5"),
+        ("max_request_bytes", 1.5, "max_request_bytes=1.5: expected an integer"),
+        ("max_requests_per_second", 0, "max_requests_per_second=0: expected a number > 0"),
+        ("invocation_mode", "thread", "invocation_mode='thread'"),
+        ("store", "postgres:x", "sqlite:PATH"),
+    ],
+)
+def test_bad_options_are_refused_naming_the_option(option: str, value: Any, message: str) -> None:
+    from aws_durable_execution_sdk_python_testing import DurableFunctionsTestError
+
+    with pytest.raises(DurableFunctionsTestError) as caught:
+        DurableLocalServer({}, **{option: value}).start().stop()
+    assert message in str(caught.value)
+
+
+def test_a_bad_function_name_or_handler_is_refused() -> None:
+    from aws_durable_execution_sdk_python_testing import DurableFunctionsTestError
+
+    with pytest.raises(DurableFunctionsTestError, match="use a Lambda function name"):
+        DurableLocalServer({"no spaces": server_workflows.greet})
+    with pytest.raises(DurableFunctionsTestError, match="callable handler"):
+        DurableLocalServer({"greet": "not a handler"})  # type: ignore[dict-item]

@@ -21,6 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from aws_durable_execution_sdk_python_testing import _cli
+from aws_durable_execution_sdk_python_testing._service.service import (
+    MAX_EXECUTION_TIMEOUT_SECONDS,
+)
 from aws_durable_execution_sdk_python_testing._timeline import format_timeline
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
@@ -78,6 +81,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     serve.add_argument(
         "--invocation-timeout", type=float, default=900.0, help="seconds (default 900)"
+    )
+    serve.add_argument(
+        "--execution-timeout",
+        type=int,
+        default=MAX_EXECUTION_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="the timeout of executions Invoke starts (default: the service's 366 days)",
     )
     serve.add_argument(
         "--max-requests-per-second",
@@ -156,6 +166,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             skip_time=args.skip_time,
             invocation_timeout=args.invocation_timeout,
             max_requests_per_second=args.max_requests_per_second,
+            execution_timeout=args.execution_timeout,
         ).start()
     except DurableFunctionsTestError as error:
         parser.error(str(error))

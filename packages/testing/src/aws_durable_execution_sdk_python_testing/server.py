@@ -16,6 +16,7 @@ back through the SDK's own boto3 client. ``durable-local serve`` runs it from a 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -91,6 +92,24 @@ class DurableLocalServer:
         self._backend: Backend | None = None
         self._http: HttpServer | None = None
         self._serving: threading.Thread | None = None
+        _check_number("port", port, minimum=0, maximum=65535, integer=True)
+        _check_number("invocation_timeout", invocation_timeout, minimum=0, exclusive=True)
+        _check_number("invocation_retries", invocation_retries, minimum=0, integer=True)
+        _check_number(
+            "execution_timeout",
+            execution_timeout,
+            minimum=1,
+            maximum=MAX_EXECUTION_TIMEOUT_SECONDS,
+            integer=True,
+        )
+        _check_number("max_concurrent_invocations", max_concurrent_invocations, minimum=1)
+        _check_number("callback_hold", callback_hold, minimum=0)
+        _check_number("sync_invoke_timeout", sync_invoke_timeout, minimum=0, exclusive=True)
+        _check_number("max_request_bytes", max_request_bytes, minimum=1, integer=True)
+        if max_requests_per_second is not None:
+            _check_number(
+                "max_requests_per_second", max_requests_per_second, minimum=0, exclusive=True
+            )
         self._functions: dict[str, Function] = {}
         for name, handler in (functions or {}).items():
             self._add(name, Function(handler))
@@ -265,3 +284,26 @@ class DurableLocalServer:
         if not isinstance(spec, str):
             return spec
         return open_store(spec)
+
+
+def _check_number(
+    name: str,
+    value: object,
+    *,
+    minimum: float,
+    maximum: float | None = None,
+    integer: bool = False,
+    exclusive: bool = False,
+) -> None:
+    """Refuse an option that is not a number in its range, naming the option and the range."""
+    kinds: tuple[type, ...] = (int,) if integer else (int, float)
+    wanted = "an integer" if integer else "a number"
+    bound = f"> {minimum}" if exclusive else f">= {minimum}"
+    if maximum is not None:
+        bound += f" and <= {maximum}"
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise DurableFunctionsTestError(f"{name}={value!r}: expected {wanted} {bound}")
+    number = float(value)  # type: ignore[arg-type]
+    too_low = number <= minimum if exclusive else number < minimum
+    if math.isnan(number) or too_low or (maximum is not None and number > maximum):
+        raise DurableFunctionsTestError(f"{name}={value!r}: expected {wanted} {bound}")
