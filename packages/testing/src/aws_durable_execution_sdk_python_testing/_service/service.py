@@ -5,35 +5,39 @@ that need an invocation (a timer fired, a callback was answered, an invoked targ
 finished) wait in a FIFO queue for the runner. Every lookup is a dict access or a heap
 operation.
 
-Each call is split in two. A decision function (``checkpoint``, ``callbacks``, ``closing``,
-``triggers``; ``validation`` checks a batch first) reads the state and returns a
-``Decision``: the effects, as data, in order. ``apply`` is the one place that carries
-effects out. Faults, crashes and recording can slot in between a decision and its effects,
-or between two effects, without any deciding module knowing the service; none imports it.
+Each call is split in two. A decision function (``starting``, ``checkpoint``, ``callbacks``,
+``closing``, ``pausing``, ``triggers``; ``validation`` checks a batch first) reads the state
+and returns a ``Decision``: the effects, as data, in order. ``apply`` is the one place that
+carries effects out. Faults, crashes and recording can slot in between a decision and its
+effects, or between two effects, without any deciding module knowing the service; none
+imports it.
+
+The class keeps the lifecycle, the API the SDK calls, timers, callback answers and
+``apply``. Beside it, as functions: ``invoking`` brackets one invocation (its token checked,
+its start and end recorded), ``reading`` pages operations and history, and ``managing``
+holds the calls that manage executions from outside (stop, pause, resume, delete, list,
+read a history), which the class binds as its methods, so every caller sees one API.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime
-import uuid
-from collections.abc import Callable, Sequence
-from typing import Any, assert_never
+from collections.abc import Callable
+from typing import assert_never
 
 from aws_durable_execution_sdk_python.lambda_service import (
     CheckpointOutput,
     CheckpointUpdatedExecutionState,
     DurableExecutionInvocationInput,
     ErrorObject,
-    ExecutionDetails,
-    InitialExecutionState,
     Operation,
     OperationStatus,
-    OperationType,
     OperationUpdate,
     StateOutput,
 )
 from aws_durable_execution_sdk_python_testing._clock import VirtualClock
+from aws_durable_execution_sdk_python_testing._service import invoking, managing
 from aws_durable_execution_sdk_python_testing._service.callbacks import (
     CallbackRegistry,
     callback_ids,
@@ -68,8 +72,6 @@ from aws_durable_execution_sdk_python_testing._service.effects import (
     Trigger,
 )
 from aws_durable_execution_sdk_python_testing._service.errors import (
-    InvalidParameterValueException,
-    ResourceConflictException,
     ResourceNotFoundException,
 )
 from aws_durable_execution_sdk_python_testing._service.execution import (
@@ -78,30 +80,15 @@ from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionStatus,
     Limits,
 )
-from aws_durable_execution_sdk_python_testing._service.history import (
-    error_details,
-    result_details,
-)
-from aws_durable_execution_sdk_python_testing._service.listing import list_executions
-from aws_durable_execution_sdk_python_testing._service.pausing import (
-    decide_pause,
-    decide_pause_takes_effect,
-    decide_resume,
-)
+from aws_durable_execution_sdk_python_testing._service.pausing import decide_pause_takes_effect
+from aws_durable_execution_sdk_python_testing._service.reading import state_page
+from aws_durable_execution_sdk_python_testing._service.starting import ACCOUNT, decide_start
 from aws_durable_execution_sdk_python_testing._service.timers import Timer, TimerQueue
-from aws_durable_execution_sdk_python_testing._service.tokens import (
-    check_token_format,
-    refuse_token,
-    same_token,
-)
 from aws_durable_execution_sdk_python_testing._service.tracking import ChangeTracker, trigger_arn
 from aws_durable_execution_sdk_python_testing._service.triggers import decide_trigger
 from aws_durable_execution_sdk_python_testing._service.validation import validate_batch
 
 __all__ = ["MAX_EXECUTION_TIMEOUT_SECONDS", "InMemoryDurableService"]
-
-_REGION = "us-east-1"
-_ACCOUNT = "123456789012"
 
 # start_chained_invoke asks this hook for the target: it returns the target execution's ARN,
 # or None when no function of that name exists.
@@ -136,52 +123,23 @@ class InMemoryDurableService:
         input_payload: str | None,
         execution_timeout: int = MAX_EXECUTION_TIMEOUT_SECONDS,
         qualifier: str = "$LATEST",
-        account_id: str = _ACCOUNT,
+        account_id: str = ACCOUNT,
     ) -> ExecutionRecord:
-        invocation_id = str(uuid.uuid4())
-        arn = (
-            f"arn:aws:lambda:{_REGION}:{account_id}:function:{function_name}:{qualifier}"
-            f"/durable-execution/{execution_name}/{invocation_id}"
-        )
         now = self.clock.now_datetime()
-        record = ExecutionRecord(
-            arn,
+        record, decision = decide_start(
             function_name,
             execution_name,
-            invocation_id,
+            input_payload,
             now,
-            input_payload or "",
-            execution_timeout,
+            execution_timeout=execution_timeout,
+            qualifier=qualifier,
+            account_id=account_id,
         )
-        execution_op = Operation(
-            operation_id=invocation_id,
-            operation_type=OperationType.EXECUTION,
-            status=OperationStatus.STARTED,
-            name=execution_name,
-            start_timestamp=now,
-            execution_details=ExecutionDetails(input_payload),
-        )
-        details = {"Input": result_details(input_payload), "ExecutionTimeout": execution_timeout}
         self._sequence += 1
         record.sequence = self._sequence
-        self.executions[arn] = record
-        self.apply(
-            Decision(
-                arn,
-                (
-                    StoreOperation(execution_op),
-                    AppendEvent("ExecutionStarted", now, details, execution_op),
-                    ScheduleTimer(
-                        now.timestamp() + execution_timeout,
-                        f"timeout of execution {execution_name}",
-                        ExecutionTimeout(arn),
-                        keeps_alive=False,
-                        key=ExecutionTimeout(arn),
-                    ),
-                ),
-            )
-        )
-        self.ready.append(arn)
+        self.executions[record.arn] = record
+        self.apply(decision)
+        self.ready.append(record.arn)
         return record
 
     def get(self, arn: str) -> ExecutionRecord:
@@ -221,22 +179,7 @@ class InMemoryDurableService:
         """A fresh token and the first page of operations, as Lambda's invoke event carries."""
         record = self.get(arn)
         self.changes.touch(arn)
-        record.invoking = True
-        record.cut_by_pause = False
-        record.needs_invocation = False
-        record.invocations += 1
-        token = record.new_token()
-        operations = list(record.operations.values())
-        page = self.limits.state_page_size
-        marker = str(page) if len(operations) > page else ""
-        updated = sorted(record.updated_operation_ids)
-        record.updated_operation_ids.clear()
-        return DurableExecutionInvocationInput(
-            arn,
-            token,
-            InitialExecutionState(operations[:page], marker),
-            updated_operation_ids=updated,
-        )
+        return invoking.begin(record, self.limits.state_page_size)
 
     def end_invocation(
         self,
@@ -247,18 +190,7 @@ class InMemoryDurableService:
     ) -> None:
         record = self.get(arn)
         self.changes.touch(arn)
-        record.invoking = False
-        record.new_token()  # tokens of a finished invocation are stale from now on
-        now = self.clock.now_datetime()
-        details: dict[str, Any] = {
-            "StartTimestamp": start,
-            "EndTimestamp": now,
-            "RequestId": request_id,
-        }
-        if error is not None:
-            details["Error"] = error_details(error)
-        record.history.append("InvocationCompleted", now, details)
-        record.invocation_records.append(details)
+        invoking.end(record, self.clock.now_datetime(), start, request_id, error)
 
     def succeed(self, arn: str, result: str | None) -> None:
         self._close(arn, ExecutionStatus.SUCCEEDED, result=result)
@@ -269,79 +201,19 @@ class InMemoryDurableService:
     def time_out(self, arn: str) -> None:
         self.react(ExecutionTimeout(arn))
 
-    def stop(self, arn: str, error: ErrorObject | None = None) -> None:
-        """``StopDurableExecution``."""
+    # -- managing executions from outside: functions of ``managing``, bound as methods ----
+
+    stop = managing.stop
+    pause_execution = managing.pause
+    resume_execution = managing.resume
+    settle_pause = managing.settle_pause
+    delete_execution = managing.delete
+    list_executions = managing.list_by_function
+    get_execution_history = managing.history
+
+    def forget_execution(self, arn: str) -> None:
+        """The execution is gone: from every index, its timers cancelled (a delete)."""
         record = self.get(arn)
-        if record.is_terminal:
-            raise InvalidParameterValueException(f"execution {arn} has already ended")
-        error = error or ErrorObject("Execution stopped", "ExecutionStopped")
-        self._close(arn, ExecutionStatus.STOPPED, error=error, termination_reason="STOPPED")
-
-    def pause_execution(
-        self,
-        arn: str,
-        reason: str | None = None,
-        execution_timeout_paused: bool = True,
-        client_token: str | None = None,
-    ) -> None:
-        """``PauseDurableExecution`` (see ``pausing``; botocore's default holds the timeout).
-
-        Raises:
-            ResourceNotFoundException: no such execution.
-            ResourceConflictException: it has ended, or is already pausing or paused.
-            InvalidParameterValueException: a malformed argument or reused ClientToken.
-        """
-        record = self.get(arn)
-        self.apply(
-            decide_pause(
-                record,
-                self.clock.now_datetime(),
-                reason=reason,
-                execution_timeout_paused=execution_timeout_paused,
-                client_token=client_token,
-            )
-        )
-
-    def resume_execution(
-        self, arn: str, reason: str | None = None, client_token: str | None = None
-    ) -> None:
-        """``ResumeDurableExecution``: queued for an invocation if something waits for one.
-
-        Raises:
-            ResourceNotFoundException: no such execution.
-            ResourceConflictException: it has ended, or is not pausing or paused.
-            InvalidParameterValueException: a malformed argument or reused ClientToken.
-        """
-        record = self.get(arn)
-        now = self.clock.now_datetime()
-        self.apply(decide_resume(record, now, reason=reason, client_token=client_token))
-
-    def settle_pause(self, arn: str) -> None:
-        """An invocation ended (its outcome applied): a pause still ``PAUSING`` takes effect.
-
-        Whoever drives invocations calls this after each one; it does nothing otherwise.
-        """
-        record = self.get(arn)
-        if record.status is ExecutionStatus.PAUSING and not record.invoking:
-            self.apply(decide_pause_takes_effect(record, self.clock.now_datetime(), cut=False))
-
-    def delete_execution(self, arn: str) -> datetime.datetime:
-        """``DeleteDurableExecution``: an ended execution and its data are gone at once.
-
-        Returns the ``DeletionRequestTimestamp``. Afterwards every call naming the execution
-        or one of its callbacks is ``ResourceNotFoundException`` and listings omit it.
-
-        Raises:
-            ResourceNotFoundException: no such execution.
-            ResourceConflictException: it has not ended.
-        """
-        record = self.get(arn)
-        if not record.is_terminal:
-            raise ResourceConflictException(
-                f"Execution {arn} is {record.status.value}: only an ended execution "
-                "(SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted; stop it first"
-            )
-        now = self.clock.now_datetime()
         self.callbacks.forget(callback_ids(record))
         self._deadlines.pop(ExecutionTimeout(arn), None)
         for timer in self.changes.timers_of(arn):  # a wait cut short by a stop, say
@@ -349,38 +221,6 @@ class InMemoryDurableService:
         del self.executions[arn]
         self.changes.touch(arn)  # a store finds it gone and drops its rows
         self.changes.forget(arn)
-        return now
-
-    def list_executions(
-        self,
-        function_name: str,
-        *,
-        qualifier: str | None = None,
-        execution_name: str | None = None,
-        statuses: Sequence[str] | None = None,
-        started_after: datetime.datetime | None = None,
-        started_before: datetime.datetime | None = None,
-        reverse_order: bool = False,
-        marker: str | None = None,
-        max_items: int | None = None,
-    ) -> dict[str, Any]:
-        """``ListDurableExecutionsByFunction``'s response (see ``listing``).
-
-        Raises:
-            InvalidParameterValueException: a malformed filter, marker or page size.
-        """
-        return list_executions(
-            self.executions.values(),
-            function_name,
-            qualifier=qualifier,
-            execution_name=execution_name,
-            statuses=statuses,
-            started_after=started_after,
-            started_before=started_before,
-            reverse_order=reverse_order,
-            marker=marker,
-            max_items=max_items,
-        )
 
     def _close(
         self,
@@ -586,19 +426,6 @@ class InMemoryDurableService:
 
     # -- the API the SDK calls -----------------------------------------------------------
 
-    def _check_token(self, record: ExecutionRecord, token: str) -> None:
-        """Raises: InvalidParameterValueException: the service's invalid-token error."""
-        check_token_format(token)
-        if record.is_terminal:
-            refuse_token(f"execution {record.arn} has already ended")
-        if record.cut_by_pause:
-            refuse_token(
-                f"execution {record.arn} was paused during this invocation; it is invoked "
-                "again once resumed"
-            )
-        if not record.invoking or not same_token(token, record.token):
-            refuse_token("the token is stale or belongs to another invocation")
-
     def checkpoint(
         self,
         arn: str,
@@ -607,7 +434,7 @@ class InMemoryDurableService:
         client_token: str | None = None,
     ) -> CheckpointOutput:
         record = self.get(arn)
-        self._check_token(record, token)
+        invoking.check_token(record, token)
         validate_batch(record, self.limits, updates)
         now = self.clock.now_datetime()
         decision = decide_checkpoint(record, updates, now)
@@ -622,53 +449,5 @@ class InMemoryDurableService:
         self, arn: str, token: str, marker: str, max_items: int = 1000
     ) -> StateOutput:
         record = self.get(arn)
-        self._check_token(record, token)
-        try:
-            start = int(marker or 0)
-        except ValueError:
-            raise InvalidParameterValueException(f"Invalid marker: {marker!r}") from None
-        operations = list(record.operations.values())
-        if start < 0 or start > len(operations):
-            raise InvalidParameterValueException(f"Invalid marker: {marker!r}")
-        end = start + max(1, min(max_items, 1000))
-        return StateOutput(operations[start:end], str(end) if end < len(operations) else None)
-
-    def get_execution_history(
-        self,
-        arn: str,
-        include_execution_data: bool = False,
-        max_items: int = 1000,
-        marker: str | None = None,
-        reverse_order: bool = False,
-    ) -> dict[str, Any]:
-        """``GetDurableExecutionHistory``'s response, paged by position."""
-        record = self.get(arn)
-        events = record.history.events
-        if reverse_order:
-            events = events[::-1]
-        start = 0
-        if marker:
-            try:
-                start = int(marker)
-            except ValueError:
-                raise InvalidParameterValueException(f"Invalid marker: {marker!r}") from None
-        page = events[start : start + max(1, max_items)]
-        out: dict[str, Any] = {
-            "Events": [e if include_execution_data else _redact(e) for e in page]
-        }
-        if start + len(page) < len(events):
-            out["NextMarker"] = str(start + len(page))
-        return out
-
-
-def _redact(event: dict[str, Any]) -> dict[str, Any]:
-    """Without execution data, inputs, results and pause reasons are dropped and marked
-    truncated."""
-    copy = dict(event)
-    key = f"{event['EventType']}Details"
-    details = dict(copy.get(key) or {})
-    for field in ("Input", "Result", "Reason"):
-        if field in details:
-            details[field] = {"Truncated": True}
-    copy[key] = details
-    return copy
+        invoking.check_token(record, token)
+        return state_page(record, marker, max_items)
