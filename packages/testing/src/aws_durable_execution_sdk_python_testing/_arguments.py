@@ -60,14 +60,15 @@ def require_durable_handler(handler: Any, what: str = "handler") -> None:
         )
 
 
-def check_seconds(call: str, seconds: Any) -> float:
-    """A finite, non-negative number of seconds, or a ``DurableFunctionsTestError``."""
+def check_seconds(call: str, seconds: Any, *, allow_infinity: bool = False) -> float:
+    """A finite (or, if allowed, infinite), non-negative number of seconds, or a
+    ``DurableFunctionsTestError``."""
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise DurableFunctionsTestError(
             f"{call}(seconds={seconds!r}): expected a number of seconds, "
             f"got {type(seconds).__name__}"
         )
-    if not math.isfinite(seconds) or seconds < 0:
+    if math.isnan(seconds) or seconds < 0 or (math.isinf(seconds) and not allow_infinity):
         raise DurableFunctionsTestError(
             f"{call}(seconds={seconds!r}): expected a finite number of seconds >= 0 "
             "(the virtual clock never moves back)"

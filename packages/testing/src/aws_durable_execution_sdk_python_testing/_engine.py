@@ -62,6 +62,7 @@ class EngineSettings:
     seed: int | str
     freeze_time: bool
     record_hooks: bool | None
+    start_flush_window: float | None = None
 
 
 class Engine:
@@ -237,6 +238,7 @@ class Engine:
         hooks = instrument(HookRecorder(record.hook_events)) if record_hooks else nullcontext()
         if self.sandbox is not None:  # plugins run in the child, which reports their calls
             self.sandbox.hook_sink = record.hook_events if record_hooks else None
+            self.sandbox.start_flush_window = self.settings.start_flush_window
         with use_random(self._random[record.arn]), hooks:
             invoke(
                 self.service,
@@ -246,6 +248,7 @@ class Engine:
                 self._time_for_user_code,
                 self.settings.invocation_retries,
                 self.sandbox,
+                self.settings.start_flush_window,
             )
 
     @contextlib.contextmanager

@@ -120,6 +120,7 @@ def call_in_process(
     begun: Begun,
     client: DurableServiceClient,
     environment: Callable[[], AbstractContextManager[Any]],
+    start_flush_window: float | None = None,
 ) -> Ended:
     """Call the handler in this process; what escapes it becomes the ``Ended``."""
     invocation = begun.invocation
@@ -132,6 +133,7 @@ def call_in_process(
                     invocation.initial_execution_state,
                     updated_operation_ids=invocation.updated_operation_ids,
                     service_client=client,
+                    start_flush_window=start_flush_window,
                 )
                 return Ended(
                     output=DurableExecutionInvocationOutput.from_dict(
@@ -205,6 +207,7 @@ def invoke(
     environment: Callable[[], AbstractContextManager[Any]],
     invocation_retries: int,
     sandbox: Sandbox | None = None,
+    start_flush_window: float | None = None,
 ) -> None:
     """Invoke ``function`` once for ``record`` and apply the outcome.
 
@@ -215,7 +218,9 @@ def invoke(
     if sandbox is not None and function.durable:
         ended = call_in_sandbox(sandbox, function, begun, client)
     else:
-        ended = call_in_process(function, record, begun, client, environment)
+        ended = call_in_process(
+            function, record, begun, client, environment, start_flush_window
+        )
     settle(service, record, function, begun, ended, invocation_retries)
 
 

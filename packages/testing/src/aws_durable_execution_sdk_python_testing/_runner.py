@@ -95,6 +95,10 @@ class DurableFunctionTestRunner:
             child (``Sandbox.Timedout``). The handler must be importable by module path.
         invocation_timeout: the Lambda function timeout in real seconds, enforced in
             subprocess mode only; in-process mode cannot interrupt user code.
+        start_flush_window: overrides the function's own ``start_flush_window`` for every
+            invocation: how long a queued at-least-once START waits before it is sent on
+            its own. ``math.inf`` sends it only with the next update that needs an answer,
+            so which calls a run makes no longer depends on the machine's speed.
 
     ``poll_interval``, ``max_invocation_page_bytes``, ``store`` and ``skip_time`` are
     accepted for tests written for the existing runner: nothing polls, time is always
@@ -126,8 +130,11 @@ class DurableFunctionTestRunner:
         invocation_mode: str = InvocationMode.IN_PROCESS,
         faults: Sequence[Fault] = (),
         always_replay: bool = False,
+        start_flush_window: float | None = None,
     ) -> None:
         require_durable_handler(handler)
+        if start_flush_window is not None:
+            check_seconds("start_flush_window", start_flush_window, allow_infinity=True)
         self.invocation_mode = InvocationMode.parse(invocation_mode)
         sandbox: Sandbox | None = None
         if self.invocation_mode is InvocationMode.SUBPROCESS:
@@ -147,6 +154,7 @@ class DurableFunctionTestRunner:
                 seed=seed,
                 freeze_time=freeze_time,
                 record_hooks=record_hooks,
+                start_flush_window=start_flush_window,
             ),
             limits,
             faults,

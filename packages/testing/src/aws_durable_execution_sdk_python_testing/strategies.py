@@ -22,6 +22,7 @@ testing package's ``test`` extra).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
@@ -309,7 +310,11 @@ def assert_durable(
             f"runner_factory and runner options ({', '.join(sorted(runner_options))}) "
             "together: pass the options to the runner your factory builds"
         )
-    options = {"record_hooks": True, **runner_options}
+    # Which checkpoint calls a run makes must not depend on the machine's speed: a START
+    # sent on its own during a slow step would add a crash point in one run and not the next,
+    # and could make an at-least-once step look at-most-once (docs/decisions.md, "A long
+    # step's START reaches the service while it runs").
+    options = {"record_hooks": True, "start_flush_window": math.inf, **runner_options}
     check = _Check(handler, input, runner_factory or _default_runner(**options), callbacks, timeout)
     reference, _ = check.run(())
     at_most_once = at_most_once_steps(reference)

@@ -175,6 +175,7 @@ def _run(sock: socket.socket, request: dict[str, Any], handler: Callable[..., An
             given.initial_execution_state,
             updated_operation_ids=given.updated_operation_ids,
             service_client=client,
+            start_flush_window=request.get("start_flush_window"),
         )
         context = _SandboxContext(*request["context"])
         context.start(request["timeout"])

@@ -108,6 +108,8 @@ class Sandbox:
         self.run_deadline: float | None = None  # real monotonic seconds; set per run
         # Where the plugin hook calls the child reports go (result.hook_events), if recorded.
         self.hook_sink: list[HookEvent] | None = None
+        # The runner's override of the handler's start_flush_window, for each invocation.
+        self.start_flush_window: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
 
@@ -190,6 +192,7 @@ class Sandbox:
             "seed": current_random().getrandbits(64),
             "frozen_at": now.isoformat() if self.freeze_time else None,
             "record_hooks": self.hook_sink is not None,
+            "start_flush_window": self.start_flush_window,
         }
         try:
             answer = self._ask(request, [theirs.fileno()])
