@@ -191,8 +191,10 @@ class DurabilityReport:
     """What ``assert_durable`` proved: the reference run and the schedules it survived.
 
     Every one of ``checkpoint_calls`` was crashed before and after, so ``schedules_checked``
-    is at least twice it; one more when a crashed run made one checkpoint call more than the
-    others (a step body slower than the START flush window sends its START on its own).
+    is at least twice it, and one more when a crashed run made one checkpoint call more than
+    the reference. Runs use an infinite START flush window, so that takes a
+    ``runner_factory`` whose runner has a finite one (a step slower than the window sends
+    its START on its own).
     """
 
     reference: DurableFunctionTestResult
