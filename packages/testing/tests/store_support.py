@@ -1,6 +1,6 @@
-"""Helpers shared by the SQLite store's tests: a clock that moves only when told to, a store
-opened and closed around a block, a file read back into a fresh service, checkpoint batches,
-and the comparison of a service with its restored copy."""
+"""Helpers shared by the SQLite store's tests: a store opened and closed around a block, a
+file read back into a fresh service (on ``clock_support``'s stopped clock), checkpoint
+batches, and the comparison of a service with its restored copy."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from clock_support import StoppedClock
 
 from aws_durable_execution_sdk_python.lambda_service import (
     OperationAction,
@@ -19,22 +21,6 @@ from aws_durable_execution_sdk_python_testing._service.service import InMemoryDu
 from aws_durable_execution_sdk_python_testing._store import SQLiteStore
 from aws_durable_execution_sdk_python_testing._store.restore import saved_timers
 from aws_durable_execution_sdk_python_testing._store.snapshot import RECORD_FIELDS
-
-START = 1_700_000_000.0
-
-
-class StoppedClock(VirtualClock):
-    """Moves only when told to, so that two runs stamp their events alike."""
-
-    def __init__(self) -> None:
-        super().__init__(START)
-        self._now = START
-
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, when: float) -> None:
-        self._now = max(self._now, when)
 
 
 @contextlib.contextmanager

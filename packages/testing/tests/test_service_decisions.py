@@ -12,6 +12,7 @@ import datetime
 from typing import Any
 
 import pytest
+from clock_support import START, StoppedClock
 
 from aws_durable_execution_sdk_python.lambda_service import (
     CallbackOptions,
@@ -24,7 +25,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
     StepOptions,
     WaitOptions,
 )
-from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.callbacks import decide_answer
 from aws_durable_execution_sdk_python_testing._service.checkpoint import decide_checkpoint
 from aws_durable_execution_sdk_python_testing._service.closing import decide_close
@@ -55,25 +55,9 @@ from aws_durable_execution_sdk_python_testing._service.execution import (
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 from aws_durable_execution_sdk_python_testing._service.validation import validate_batch
 
-START = 1_700_000_000.0
-
-
-class _StoppedClock(VirtualClock):
-    """A clock that moves only when told to, so two services stamp events alike."""
-
-    def __init__(self) -> None:
-        super().__init__(START)
-        self._now = START
-
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, when: float) -> None:
-        self._now = max(self._now, when)
-
 
 def _service() -> tuple[InMemoryDurableService, ExecutionRecord, str]:
-    service = InMemoryDurableService(_StoppedClock())
+    service = InMemoryDurableService(StoppedClock())
     record = service.start_execution("fn", "run-1", '{"k": 1}')
     token = service.begin_invocation(record.arn).checkpoint_token
     return service, record, token

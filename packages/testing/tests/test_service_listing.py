@@ -12,29 +12,15 @@ import datetime
 
 import botocore.session
 import pytest
+from clock_support import START, StoppedClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._service.errors import (
     InvalidParameterValueException,
 )
 from aws_durable_execution_sdk_python_testing._service.execution import ExecutionStatus
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
-
-START = 1_700_000_000.0
-
-
-class _StoppedClock(VirtualClock):
-    def __init__(self) -> None:
-        super().__init__(START)
-        self._now = START
-
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, when: float) -> None:
-        self._now = max(self._now, when)
 
 
 def _at(seconds: float) -> datetime.datetime:
@@ -43,7 +29,7 @@ def _at(seconds: float) -> datetime.datetime:
 
 def _service(count: int = 5, function: str = "fn") -> tuple[InMemoryDurableService, list[str]]:
     """``count`` executions of ``function``, one second apart: ``run-0`` is the oldest."""
-    service = InMemoryDurableService(_StoppedClock())
+    service = InMemoryDurableService(StoppedClock())
     arns = []
     for index in range(count):
         service.clock.advance_to(START + index)

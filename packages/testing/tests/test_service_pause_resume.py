@@ -14,6 +14,7 @@ import datetime
 from typing import Any
 
 import pytest
+from clock_support import START, StoppedClock
 
 from aws_durable_execution_sdk_python.lambda_service import (
     OperationAction,
@@ -22,7 +23,6 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
     WaitOptions,
 )
-from aws_durable_execution_sdk_python_testing._clock import VirtualClock
 from aws_durable_execution_sdk_python_testing._describe import describe_execution
 from aws_durable_execution_sdk_python_testing._service.errors import (
     InvalidParameterValueException,
@@ -35,25 +35,9 @@ from aws_durable_execution_sdk_python_testing._service.execution import (
 )
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 
-START = 1_700_000_000.0
-
-
-class _StoppedClock(VirtualClock):
-    """A clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        super().__init__(START)
-        self._now = START
-
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, when: float) -> None:
-        self._now = max(self._now, when)
-
 
 def _service(timeout: int = 3600) -> tuple[InMemoryDurableService, ExecutionRecord]:
-    service = InMemoryDurableService(_StoppedClock())
+    service = InMemoryDurableService(StoppedClock())
     record = service.start_execution("fn", "run-1", "{}", execution_timeout=timeout)
     assert service.next_ready() is record  # the first invocation was queued
     return service, record

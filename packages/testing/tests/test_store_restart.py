@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_support import StoppedClock, assert_same, open_file, reload
+from clock_support import StoppedClock
+from store_support import assert_same, open_file, reload
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import CallbackConfig

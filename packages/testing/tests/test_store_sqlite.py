@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_support import START, StoppedClock, assert_same, open_file, reload, step_updates
+from clock_support import START, StoppedClock
+from store_support import assert_same, open_file, reload, step_updates
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import CallbackConfig, StepConfig

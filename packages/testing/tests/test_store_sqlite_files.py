@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from store_support import StoppedClock, open_file, reload
+from clock_support import StoppedClock
+from store_support import open_file, reload
 
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
 from aws_durable_execution_sdk_python_testing._store import SQLiteStore, open_store
