@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         cases(),
         argv,
         lambda _selected, measurements: report(measurements),
+        measure,
     )
 
 

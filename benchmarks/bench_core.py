@@ -304,10 +304,12 @@ def run_cli(
     all_cases: list[Case],
     argv: list[str] | None,
     summarise: Callable[[list[Case], list[Measurement]], list[str]],
+    measure_case: Callable[[Case, int | None], Measurement] | None = None,
 ) -> int:
     """The command line every benchmark script shares: ``--check``, ``--repeat``, ``--only``.
 
-    ``summarise`` prints the table (and any extra lines) and returns the missed targets.
+    ``summarise`` prints the table (and any extra lines) and returns the missed targets;
+    ``measure_case`` replaces ``measure`` (a script that checks every timed run).
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
@@ -328,7 +330,8 @@ def run_cli(
         f"python {sys.version.split()[0]}; 'first' is the process's first (cold) run, "
         "then a target is compared with the median of the timed runs\n"
     )
-    missed = summarise(selected, [measure(case, args.repeat) for case in selected])
+    timing = measure_case or measure
+    missed = summarise(selected, [timing(case, args.repeat) for case in selected])
     if missed:
         print(f"missed targets: {', '.join(missed)}")
         if args.check:
