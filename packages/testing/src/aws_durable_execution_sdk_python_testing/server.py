@@ -23,7 +23,7 @@ from typing import Any
 
 from aws_durable_execution_sdk_python_testing._arguments import NAME, function_key
 from aws_durable_execution_sdk_python_testing._invocation import Function
-from aws_durable_execution_sdk_python_testing._server.backend import Backend, Invoker, Store
+from aws_durable_execution_sdk_python_testing._server.backend import Backend, Invoker
 from aws_durable_execution_sdk_python_testing._server.http import HttpServer
 from aws_durable_execution_sdk_python_testing._server.invokers import (
     InProcessInvoker,
@@ -35,7 +35,7 @@ from aws_durable_execution_sdk_python_testing._service.execution import Limits
 from aws_durable_execution_sdk_python_testing._service.service import (
     MAX_EXECUTION_TIMEOUT_SECONDS,
 )
-from aws_durable_execution_sdk_python_testing._store import open_store
+from aws_durable_execution_sdk_python_testing._store import ExecutionStore, open_store
 from aws_durable_execution_sdk_python_testing._subprocess.sandbox import InvocationMode
 from aws_durable_execution_sdk_python_testing.errors import (
     DurableFunctionsLocalRunnerError,
@@ -74,7 +74,7 @@ class DurableLocalServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        store: str | Store | None = "memory",
+        store: str | ExecutionStore | None = "memory",
         invocation_mode: str = "in-process",
         lambda_endpoint: str | None = None,
         region: str = "us-east-1",
@@ -277,7 +277,7 @@ class DurableLocalServer:
             return SandboxInvoker(self._invocation_timeout)
         return InProcessInvoker()
 
-    def _open_store(self) -> Store | None:
+    def _open_store(self) -> ExecutionStore | None:
         spec = self._store_spec
         if spec is None or spec == "memory":
             return None

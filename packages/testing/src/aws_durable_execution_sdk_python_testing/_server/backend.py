@@ -38,8 +38,9 @@ from aws_durable_execution_sdk_python_testing._service.execution import (
     Limits,
 )
 from aws_durable_execution_sdk_python_testing._service.service import InMemoryDurableService
+from aws_durable_execution_sdk_python_testing._store import ExecutionStore
 
-__all__ = ["Backend", "Invoker", "Store"]
+__all__ = ["Backend", "Invoker"]
 
 _log = logging.getLogger("aws_durable_execution_sdk_python_testing.server")
 
@@ -50,14 +51,6 @@ class Invoker(Protocol):
     accepts_any_function: bool
 
     def call(self, function: Function | None, record: ExecutionRecord, begun: Begun) -> Ended: ...
-
-    def close(self) -> None: ...
-
-
-class Store(Protocol):
-    def load_into(self, service: InMemoryDurableService) -> list[str]: ...
-
-    def save(self, service: InMemoryDurableService) -> None: ...
 
     def close(self) -> None: ...
 
@@ -77,7 +70,7 @@ class Backend:
         max_concurrent_invocations: int,
         callback_hold: float,
         sync_invoke_timeout: float,
-        store: Store | None,
+        store: ExecutionStore | None,
     ) -> None:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
