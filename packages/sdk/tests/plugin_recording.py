@@ -7,6 +7,7 @@ own ``("create_plugin", start_info)``, so the log splits into invocations.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -96,9 +97,15 @@ def sequence(calls: Log, *, skip: tuple[str, ...] = ("on_operation_change",)) ->
 def run_with(
     factory: Any, body: Callable[[Any, DurableContext], Any], **options: Any
 ) -> tuple[DurableFunctionTestResult, Any]:
-    """Run ``body`` decorated with ``plugins=[factory]`` (input ``{"x": 1}`` by default)."""
+    """Run ``body`` decorated with ``plugins=[factory]`` (input ``{"x": 1}`` by default).
+
+    An infinite START flush window: which thread reports a step's start, and when, must not
+    depend on whether the machine was slow enough for the flusher to send the START alone.
+    """
     handler = durable_execution(plugins=[factory])(body)
-    with DurableFunctionTestRunner(handler, record_hooks=False) as runner:
+    with DurableFunctionTestRunner(
+        handler, record_hooks=False, start_flush_window=math.inf
+    ) as runner:
         result = runner.run(input=options.pop("input", {"x": 1}), timeout=10, **options)
     return result, factory
 
