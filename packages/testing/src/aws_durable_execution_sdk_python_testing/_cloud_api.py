@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws_durable_execution_sdk_python_testing._boto import lambda_client as shared_lambda_client
 from aws_durable_execution_sdk_python_testing.errors import DurableFunctionsTestError
 
 __all__ = [
@@ -33,8 +34,6 @@ __all__ = [
 #: usual case against a local endpoint) is seen ending a few milliseconds later.
 FIRST_POLL_DELAY = 0.01
 _DEFAULT_REGION = "us-west-2"  # the existing cloud runner's default
-_SESSION_LOCK = threading.Lock()
-_SESSIONS: list[Any] = []
 
 
 class LambdaClient(Protocol):
@@ -85,28 +84,18 @@ def make_client(
 ) -> Any:
     """A boto3 ``lambda`` client; ``endpoint_url=None`` leaves boto3 to read
     ``AWS_ENDPOINT_URL_LAMBDA`` (or its config), as the SDK inside the function does."""
-    # boto3 is imported here, not at module level: most test sessions never go to the cloud,
-    # and importing it costs a quarter of a second.
-    import boto3
     from botocore.config import Config
 
     options: dict[str, Any] = {"connect_timeout": 10}
     if read_timeout is not None:
         # An Invoke is not idempotent: botocore must not repeat one it gave up waiting for.
         options.update(read_timeout=read_timeout, retries={"total_max_attempts": 1})
-    # One session per process: a new one loads the service models again (0.15 s a runner,
-    # against 10 ms for a client of an existing one). A botocore session is not safe for
-    # making clients from two threads at once, hence the lock.
-    with _SESSION_LOCK:
-        if not _SESSIONS:
-            _SESSIONS.append(boto3.session.Session())
-        session = _SESSIONS[0]
-        return session.client(
-            "lambda",
-            region_name=region or session.region_name or _DEFAULT_REGION,
-            endpoint_url=endpoint_url,
-            config=Config(**options),
-        )
+    return shared_lambda_client(
+        region=region,
+        endpoint_url=endpoint_url,
+        config=Config(**options),
+        default_region=_DEFAULT_REGION,
+    )
 
 
 def call(client: LambdaClient, operation: str, **request: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from aws_durable_execution_sdk_python.execution import (
     LambdaClient,
 )
 from aws_durable_execution_sdk_python.lambda_service import DurableServiceClient, ErrorObject
+from aws_durable_execution_sdk_python_testing._boto import lambda_client as shared_lambda_client
 from aws_durable_execution_sdk_python_testing._invocation import (
     Begun,
     Ended,
@@ -36,15 +37,12 @@ _DUMMY = "local"  # boto3 signs every request; this server does not check signat
 def lambda_client(endpoint_url: str, region: str = "us-east-1", read_timeout: float = 60) -> Any:
     """A boto3 ``lambda`` client pointed at ``endpoint_url``, with placeholder credentials
     and no retries (a retry would hide the very errors a test looks for)."""
-    import boto3
     from botocore.config import Config
 
-    return boto3.session.Session().client(
-        "lambda",
+    return shared_lambda_client(
+        region=region,
         endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=_DUMMY,
-        aws_secret_access_key=_DUMMY,
+        credentials=(_DUMMY, _DUMMY),
         config=Config(
             retries={"total_max_attempts": 1},
             read_timeout=read_timeout,
