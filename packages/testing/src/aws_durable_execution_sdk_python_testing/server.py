@@ -207,9 +207,7 @@ class DurableLocalServer:
         if server_client is not None:
             server_client.endpoint_url = self.endpoint_url
         backend.start()
-        self._serving = threading.Thread(
-            target=http.serve_forever, kwargs={"poll_interval": 0.5}, name="durable-local-http"
-        )
+        self._serving = threading.Thread(target=http.serve_until_stopped, name="durable-local-http")
         self._serving.start()
         return self
 
@@ -230,7 +228,7 @@ class DurableLocalServer:
         http, backend, serving = self._http, self._backend, self._serving
         self._http = self._backend = self._serving = None
         if http is not None:
-            http.shutdown()
+            http.stop_serving()
             if serving is not None:
                 serving.join()
             http.close_connections()

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import http
 import logging
+import selectors
 import socket
 import sys
 import threading
@@ -64,7 +65,30 @@ class HttpServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self.served: collections.Counter[str] = collections.Counter()
+        # Written to by ``stop_serving``: wakes the accept loop at once, with no polling.
+        self._wake_read, self._wake_write = socket.socketpair()
         super().__init__(address, _RequestHandler)
+
+    def serve_until_stopped(self) -> None:
+        """Accept connections until ``stop_serving``; sleeps in ``select`` with no timeout
+        (``serve_forever`` would wake every poll interval, and make stopping wait for one)."""
+        self.timeout = None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while True:
+                ready = {key.fileobj for key, _ in selector.select()}
+                if self._wake_read in ready:
+                    return
+                self.handle_request()  # the listening socket is readable: does not block
+
+    def stop_serving(self) -> None:
+        self._wake_write.send(b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_read.close()
+        self._wake_write.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
