@@ -183,9 +183,7 @@ def settle(
     """Apply how the invocation ended to the execution (the service's side of its end)."""
     started, request_id = begun.started, begun.request_id
     if ended.interruption is not None:
-        _interrupted(
-            service, record, started, request_id, ended.interruption, invocation_retries
-        )
+        _interrupted(service, record, started, request_id, ended.interruption, invocation_retries)
     elif ended.error is not None:
         if not function.durable:  # a plain function's exception is its result
             service.end_invocation(record.arn, started, request_id)
@@ -218,9 +216,7 @@ def invoke(
     if sandbox is not None and function.durable:
         ended = call_in_sandbox(sandbox, function, begun, client)
     else:
-        ended = call_in_process(
-            function, record, begun, client, environment, start_flush_window
-        )
+        ended = call_in_process(function, record, begun, client, environment, start_flush_window)
     settle(service, record, function, begun, ended, invocation_retries)
 
 
