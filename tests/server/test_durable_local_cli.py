@@ -176,3 +176,10 @@ def test_a_long_call_shows_progress_and_leaves_no_thread(
         assert shown.wait(10)  # the call "runs" until progress has been shown once
     assert "… fetched 3 events (" in capsys.readouterr().err
     assert not [t for t in threading.enumerate() if t.name == "durable-local-progress"]
+
+
+def test_durable_local_is_an_installed_console_script() -> None:
+    from importlib.metadata import entry_points
+
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "durable-local"]
+    assert script.load() is main
