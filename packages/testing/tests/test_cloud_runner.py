@@ -16,7 +16,7 @@ from botocore.exceptions import EndpointConnectionError
 from cloud_support import LocalLambda
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
-from aws_durable_execution_sdk_python.config import CallbackConfig
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
 from aws_durable_execution_sdk_python_testing import (
     CallbackFailure,
@@ -610,3 +610,28 @@ def test_served_synchronous_run_is_bounded_by_its_timeout(served, server):
     )["DurableExecutions"]
     runner.stop_execution(execution["DurableExecutionArn"])
     client.close()
+
+
+@durable_execution
+def leaves_a_callback_open(event: dict, context: DurableContext) -> str:
+    context.create_callback(name="late")
+    context.wait(Duration.from_seconds(30), name="meanwhile")
+    return "done without it"
+
+
+def test_answers_still_waiting_when_the_execution_ends_are_kept_as_rejected():
+    from aws_durable_execution_sdk_python_testing.server import DurableLocalServer
+
+    # A short callback hold: the skipped clock soon jumps the wait, long before the answer.
+    with DurableLocalServer(
+        {"leaves-open": leaves_a_callback_open}, skip_time=True, callback_hold=0.3
+    ) as server:
+        client = server.client()
+        runner = DurableFunctionCloudTestRunner("leaves-open", client, poll_interval=0.05)
+        result = runner.run(timeout=30, callbacks={"late": CallbackSuccess("x", delay=20)})
+        client.close()
+    assert result.result == "done without it"
+    [(created, action, error)] = runner.rejected_callback_actions
+    assert created.name == "late" and action.result == "x"
+    assert error.operation == "SendDurableExecutionCallbackSuccess"
+    assert "execution has ended" in error.message

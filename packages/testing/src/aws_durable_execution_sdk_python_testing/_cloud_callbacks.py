@@ -144,6 +144,10 @@ class DeclaredAnswers:
     def next_due(self) -> float | None:
         return self._due[0][0] if self._due else None
 
+    def pop_all(self) -> list[tuple[CreatedCallback, Action]]:
+        """Every action still waiting for its time, in the order it would have been sent."""
+        return self.pop_due(float("inf"))
+
     def pop_due(self, now: float) -> list[tuple[CreatedCallback, Action]]:
         out = []
         while self._due and self._due[0][0] <= now:

@@ -390,7 +390,7 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
             if execution is not None:
                 status = str(execution.get("Status"))
                 if status in _TERMINAL:
-                    self._answers.pop(arn, None)
+                    self._send_too_late(arn)
                     return DurableFunctionTestResult.from_execution_history(
                         execution, history_events(self.client, arn)
                     )
@@ -415,6 +415,19 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
                 self._send(created.callback_id, action)
             except LambdaApiError as error:
                 # Too late (the callback or the execution ended), as for any real caller.
+                self.rejected_callback_actions.append((created, action, error))
+
+    def _send_too_late(self, arn: str) -> None:
+        """The execution ended with declared answers still waiting for their time: send them
+        now, as a caller would, and keep the service's refusals, as the local runner keeps
+        answers that came too late (``rejected_callback_actions``)."""
+        answers = self._answers.pop(arn, None)
+        if answers is None:
+            return
+        for created, action in answers.pop_all():
+            try:
+                self._send(created.callback_id, action)
+            except LambdaApiError as error:
                 self.rejected_callback_actions.append((created, action, error))
 
     def _send(self, callback_id: str, action: Any) -> None:
