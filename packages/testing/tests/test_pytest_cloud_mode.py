@@ -281,3 +281,30 @@ def test_a_bad_mode_in_the_ini_file_is_a_usage_error(pytester):
 )
 def test_both_forms_of_the_map_parse(text, expected):
     assert parse_function_name_map(text) == expected
+
+
+FAILING_CLOUD_TEST = """
+import pytest
+from cloud_demo_function import handler
+
+@pytest.mark.durable_execution(handler=handler, lambda_function_name="my_function")
+def test_wrong_expectation(durable_runner):
+    with durable_runner:
+        result = durable_runner.run(input={"data": "test"}, timeout=10)
+    assert result.result == "something else"
+"""
+
+
+def test_a_failing_cloud_test_gets_its_timeline_too(pytester, server):
+    pytester.makepyfile(cloud_demo_function=HANDLER_MODULE, test_it=FAILING_CLOUD_TEST)
+    outcome = pytester.runpytest_inprocess(
+        *cloud_args(
+            server, "--function-name-map=my_function=deployed-echo", "--durable-timeline=out"
+        )
+    )
+    outcome.assert_outcomes(failed=1)
+    [page] = (pytester.path / "out").glob("*.html")
+    assert "test_wrong_expectation" in page.name
+    html = page.read_text()
+    assert "answer" in html and ":function:deployed-echo" in html  # the step, the execution
+    assert str(page.relative_to(pytester.path)) in outcome.stdout.str()

@@ -44,6 +44,7 @@ from aws_durable_execution_sdk_python_testing._cloud_callbacks import (
 )
 from aws_durable_execution_sdk_python_testing._cloud_refusals import LocalOnlyRefusals
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
+from aws_durable_execution_sdk_python_testing._run_watch import announce_result
 from aws_durable_execution_sdk_python_testing.callbacks import (
     ActionSpec,
     CallbackFailure,
@@ -255,8 +256,10 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
     def get_result(self, execution_arn: str) -> DurableFunctionTestResult:
         """The execution as it is now (running or ended), built from its whole history."""
         execution = self.get_execution(execution_arn)
-        return DurableFunctionTestResult.from_execution_history(
-            execution, history_events(self.client, execution_arn)
+        return _seen(
+            DurableFunctionTestResult.from_execution_history(
+                execution, history_events(self.client, execution_arn)
+            )
         )
 
     # -- the API, one call each ----------------------------------------------------------
@@ -391,8 +394,10 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
                 status = str(execution.get("Status"))
                 if status in _TERMINAL:
                     self._send_too_late(arn)
-                    return DurableFunctionTestResult.from_execution_history(
-                        execution, history_events(self.client, arn)
+                    return _seen(
+                        DurableFunctionTestResult.from_execution_history(
+                            execution, history_events(self.client, arn)
+                        )
                     )
             if arn in self._answers and execution is not None:
                 events = history_events(self.client, arn)
@@ -490,6 +495,12 @@ class DurableFunctionCloudTestRunner(LocalOnlyRefusals):
 
 
 _T = TypeVar("_T")
+
+
+def _seen(result: DurableFunctionTestResult) -> DurableFunctionTestResult:
+    """So the pytest plugin can draw a failing test's cloud executions too."""
+    announce_result(result)
+    return result
 
 
 def _none_if_missing(fetch: Callable[[], _T]) -> _T | None:

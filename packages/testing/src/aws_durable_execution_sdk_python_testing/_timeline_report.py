@@ -1,8 +1,8 @@
 """Timelines of a failing test's executions, written for ``--durable-timeline=DIR``.
 
 The pytest plugin watches each durable test (``_run_watch``); when one fails, every
-execution its runners started is saved as an HTML timeline named after the test's node id,
-and the failure report lists the files.
+execution its runners started (locally, or in the cloud as its history showed it) is saved
+as an HTML timeline named after the test's node id, and the failure report lists the files.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aws_durable_execution_sdk_python_testing._result import DurableFunctionTestResult
-from aws_durable_execution_sdk_python_testing._service.execution import ExecutionRecord
 
 __all__ = ["file_stem", "write_timelines"]
 
@@ -33,7 +32,7 @@ def file_stem(nodeid: str) -> str:
 
 
 def write_timelines(
-    records: Sequence[ExecutionRecord], directory: str | os.PathLike[str], nodeid: str
+    results: Sequence[DurableFunctionTestResult], directory: str | os.PathLike[str], nodeid: str
 ) -> list[Path]:
     """One HTML file per execution (``<stem>.html``, or ``<stem>-1.html``, ``-2``... when the
     test ran several); returns the paths written.
@@ -41,15 +40,15 @@ def write_timelines(
     Raises:
         OSError: the directory cannot be created or a file cannot be written.
     """
-    if not records:
+    if not results:
         return []
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     stem = file_stem(nodeid)
     paths: list[Path] = []
-    for number, record in enumerate(records, start=1):
-        name = f"{stem}.html" if len(records) == 1 else f"{stem}-{number}.html"
+    for number, result in enumerate(results, start=1):
+        name = f"{stem}.html" if len(results) == 1 else f"{stem}-{number}.html"
         path = folder / name
-        DurableFunctionTestResult.from_record(record).save_timeline(path)
+        result.save_timeline(path)
         paths.append(path)
     return paths

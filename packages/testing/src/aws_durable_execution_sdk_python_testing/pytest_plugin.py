@@ -217,7 +217,7 @@ def pytest_runtest_makereport(
         return report
     item.stash[_WRITTEN] = True
     try:
-        paths = write_timelines(watched.records(), directory, item.nodeid)
+        paths = write_timelines(watched.results(), directory, item.nodeid)
     except OSError as error:
         report.sections.append(("durable timeline", f"cannot write the durable timeline: {error}"))
         return report
