@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from recording_client import recording
 
 from aws_durable_execution_sdk_python import (
     DurableContext,
@@ -32,11 +33,6 @@ from aws_durable_execution_sdk_python.config import (
     StepConfig,
     StepDurability,
     StepSemantics,
-)
-from aws_durable_execution_sdk_python.lambda_service import (
-    CheckpointOutput,
-    OperationUpdate,
-    StateOutput,
 )
 from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
 from aws_durable_execution_sdk_python_testing import (
@@ -63,49 +59,6 @@ NO_RETRY = StepConfig(
 )
 
 Pair = tuple[str | None, str]
-
-
-class RecordingClient:
-    """Wraps the runner's client and keeps each checkpoint call's ``(name, action)`` pairs."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: list[list[Pair]] = []
-
-    def checkpoint(
-        self,
-        durable_execution_arn: str,
-        checkpoint_token: str,
-        updates: list[OperationUpdate],
-        client_token: str | None = None,
-    ) -> CheckpointOutput:
-        self.calls.append([(u.name, u.action.value) for u in updates])
-        output: CheckpointOutput = self.inner.checkpoint(
-            durable_execution_arn, checkpoint_token, updates, client_token
-        )
-        return output
-
-    def get_execution_state(
-        self,
-        durable_execution_arn: str,
-        checkpoint_token: str,
-        next_marker: str,
-        max_items: int = 1000,
-    ) -> StateOutput:
-        state: StateOutput = self.inner.get_execution_state(
-            durable_execution_arn, checkpoint_token, next_marker, max_items
-        )
-        return state
-
-    def call_with(self, pair: Pair) -> list[Pair]:
-        [call] = [call for call in self.calls if pair in call]
-        return call
-
-
-def recording(runner: DurableFunctionTestRunner) -> RecordingClient:
-    client = RecordingClient(runner.client)
-    runner.client = client  # type: ignore[assignment]
-    return client
 
 
 def succeeded(result: Any) -> list[str]:

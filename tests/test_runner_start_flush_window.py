@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 import pytest
-from test_start_reaches_service import recording
+from recording_client import recording
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python_testing import (

@@ -16,73 +16,15 @@ from typing import Any
 
 import attrs
 import pytest
+from recording_client import recording
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.context import ExecutionContext
 from aws_durable_execution_sdk_python.exceptions import ValidationError
-from aws_durable_execution_sdk_python.lambda_service import (
-    CheckpointOutput,
-    CheckpointUpdatedExecutionState,
-    OperationAction,
-    OperationUpdate,
-    StateOutput,
-)
 from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner, InvocationStatus
 
 # Long enough for any test machine to notice a START that was not sent on its own.
 PATIENCE = 10.0
-
-
-class RecordingClient:
-    """Wraps the runner's client: records each call's (name, action) pairs and sets
-    ``started`` once the service has accepted the START of the step named ``watch``.
-
-    With ``dead`` set, calls are dropped (the process has died: nothing it sends after the
-    crash point reaches the service).
-    """
-
-    def __init__(self, inner: Any, watch: str) -> None:
-        self.inner = inner
-        self.watch = watch
-        self.started = threading.Event()
-        self.calls: list[list[tuple[str | None, str]]] = []
-        self.dead = False
-        self._lock = threading.Lock()
-
-    def checkpoint(
-        self,
-        durable_execution_arn: str,
-        checkpoint_token: str,
-        updates: list[OperationUpdate],
-        client_token: str | None = None,
-    ) -> CheckpointOutput:
-        if self.dead:
-            return CheckpointOutput(checkpoint_token, CheckpointUpdatedExecutionState([], None))
-        output = self.inner.checkpoint(
-            durable_execution_arn, checkpoint_token, updates, client_token
-        )
-        with self._lock:
-            self.calls.append([(u.name, u.action.value) for u in updates])
-        if any(u.name == self.watch and u.action is OperationAction.START for u in updates):
-            self.started.set()
-        return output
-
-    def get_execution_state(
-        self,
-        durable_execution_arn: str,
-        checkpoint_token: str,
-        next_marker: str,
-        max_items: int = 1000,
-    ) -> StateOutput:
-        return self.inner.get_execution_state(
-            durable_execution_arn, checkpoint_token, next_marker, max_items
-        )
-
-
-def recording(runner: DurableFunctionTestRunner, watch: str) -> RecordingClient:
-    client = RecordingClient(runner.client, watch)
-    runner.client = client  # type: ignore[assignment]
-    return client
 
 
 def step_events(history: list[dict[str, Any]], name: str) -> list[str]:
