@@ -175,17 +175,18 @@ def call_in_sandbox(sandbox: Sandbox, function: Function, begun: Begun, client: 
 def settle(
     service: InMemoryDurableService,
     record: ExecutionRecord,
-    function: Function,
+    durable: bool,
     begun: Begun,
     ended: Ended,
     invocation_retries: int,
 ) -> None:
-    """Apply how the invocation ended to the execution (the service's side of its end)."""
+    """Apply how the invocation ended to the execution (the service's side of its end);
+    ``durable`` is False for a plain Lambda handler, whose exception is its result."""
     started, request_id = begun.started, begun.request_id
     if ended.interruption is not None:
         _interrupted(service, record, started, request_id, ended.interruption, invocation_retries)
     elif ended.error is not None:
-        if not function.durable:  # a plain function's exception is its result
+        if not durable:  # a plain function's exception is its result
             service.end_invocation(record.arn, started, request_id)
             _finish(service, record, ended.error)
         else:
@@ -217,7 +218,7 @@ def invoke(
         ended = call_in_sandbox(sandbox, function, begun, client)
     else:
         ended = call_in_process(function, record, begun, client, environment, start_flush_window)
-    settle(service, record, function, begun, ended, invocation_retries)
+    settle(service, record, function.durable, begun, ended, invocation_retries)
 
 
 def _payload(text: str) -> Any:

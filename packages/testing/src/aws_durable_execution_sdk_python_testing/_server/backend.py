@@ -14,7 +14,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from aws_durable_execution_sdk_python.lambda_service import (
     ErrorObject,
@@ -234,7 +234,7 @@ class Backend:
                 settle(
                     self.service,
                     record,
-                    function or Function(_remote, durable=True),
+                    function is None or function.durable,  # None: at a Lambda endpoint
                     begun,
                     ended,
                     self.invocation_retries,
@@ -278,7 +278,3 @@ def _open_callback(record: ExecutionRecord) -> bool:
         op.operation_type is OperationType.CALLBACK and op.status is OperationStatus.STARTED
         for op in record.operations.values()
     )
-
-
-def _remote(event: Any, context: Any) -> Any:  # pragma: no cover - never called
-    raise AssertionError("a remote function is called by its invoker")
