@@ -165,8 +165,7 @@ class DurableLocalServer:
         checkpoint round trips the functions made)."""
         if self._http is None:
             raise DurableFunctionsLocalRunnerError("the server is not started")
-        with self._http._connections_lock:
-            return dict(self._http.served)
+        return self._http.counts()
 
     def client(self, region: str | None = None) -> Any:
         """A boto3 ``lambda`` client for this server (placeholder credentials, no retries)."""
@@ -248,7 +247,10 @@ class DurableLocalServer:
         Raises:
             TimeoutError: still busy after ``timeout`` real seconds.
         """
-        if not self.backend.wait_until(self.backend.idle, timeout):
+        backend = self._backend
+        if backend is None:
+            raise DurableFunctionsLocalRunnerError("the server is not started")
+        if not backend.wait_until(backend.idle, timeout):
             raise TimeoutError(f"the server was still invoking functions after {timeout} s")
 
     def __enter__(self) -> DurableLocalServer:
@@ -258,13 +260,6 @@ class DurableLocalServer:
         self.stop()
 
     # -- parts ---------------------------------------------------------------------------
-
-    @property
-    def backend(self) -> Backend:
-        """The engine behind the endpoint (for tests of this package)."""
-        if self._backend is None:
-            raise DurableFunctionsLocalRunnerError("the server is not started")
-        return self._backend
 
     def _invoker(self) -> Invoker:
         if self._lambda_endpoint is not None:

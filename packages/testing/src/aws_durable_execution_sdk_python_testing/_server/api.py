@@ -113,8 +113,8 @@ def get_state(backend: Backend, params: Params) -> dict[str, Any]:
 
 
 def get_execution(backend: Backend, params: Params) -> dict[str, Any]:
-    with backend.locked():
-        record = backend.record(params["DurableExecutionArn"])
+    with backend.locked() as service:
+        record = service.get(params["DurableExecutionArn"])
         return describe_execution(record, bool(params.get("IncludeExecutionData", True)))
 
 

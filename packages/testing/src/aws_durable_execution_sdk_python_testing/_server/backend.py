@@ -31,7 +31,6 @@ from aws_durable_execution_sdk_python_testing._invocation import (
     begin,
     settle,
 )
-from aws_durable_execution_sdk_python_testing._service.errors import ResourceNotFoundException
 from aws_durable_execution_sdk_python_testing._service.execution import (
     ExecutionRecord,
     ExecutionStatus,
@@ -265,12 +264,6 @@ class Backend:
             return min(held, timer.when - now)
         self.service.fire_next_timers()
         return 0
-
-    def record(self, arn: str) -> ExecutionRecord:
-        record = self.service.executions.get(arn)
-        if record is None:
-            raise ResourceNotFoundException(f"Execution not found: {arn}")
-        return record
 
 
 def _open_callback(record: ExecutionRecord) -> bool:

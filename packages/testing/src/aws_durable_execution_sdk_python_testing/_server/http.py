@@ -63,8 +63,8 @@ class HttpServer(ThreadingHTTPServer):
             None if max_requests_per_second is None else _Bucket(max_requests_per_second)
         )
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        self.served: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()  # guards the connections and the counts
+        self._served: collections.Counter[str] = collections.Counter()
         # Written to by ``stop_serving``: wakes the accept loop at once, with no polling.
         self._wake_read, self._wake_write = socket.socketpair()
         super().__init__(address, _RequestHandler)
@@ -91,14 +91,22 @@ class HttpServer(ThreadingHTTPServer):
         self._wake_write.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.add(request)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def count(self, operation: str) -> None:
+        with self._lock:
+            self._served[operation] += 1
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._served)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-response (a timeout, Ctrl-C) is not a server error."""
@@ -110,7 +118,7 @@ class HttpServer(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """End idle keep-alive connections, so their handler threads return."""
-        with self._connections_lock:
+        with self._lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
@@ -154,8 +162,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = self._body()
             url = urllib.parse.urlsplit(self.path)
             route, members = find_route(self.command, url.path)
-            with self.server._connections_lock:
-                self.server.served[route.operation] += 1
+            self.server.count(route.operation)
             if self.server.throttle is not None and route.operation not in _UNTHROTTLED:
                 self.server.throttle.take()
             target = members.get("DurableExecutionArn") or members.get("CallbackId") or ""
