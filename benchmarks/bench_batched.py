@@ -10,17 +10,15 @@ calls, not time: batched must cost at most N / 50 calls. Wall times are shown fo
 (median of the timed runs, best beside it): on the runner the service answers in
 microseconds, so batching saves little time there; through the server every call is an HTTP
 round trip, and the saving is what a real service's milliseconds per call would make it.
-Server calls are counted from the server's request log. ``test_bench_batched.py`` runs the
-cases under pytest-benchmark.
+Server calls are the server's own count of the requests it served
+(``request_counts()``). ``test_bench_batched.py`` runs the cases under pytest-benchmark.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
-import logging
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +34,6 @@ BATCH_SIZE = 50
 STEP_COUNTS = (100, 1_000)
 STEP_LIMITS = Limits(max_operations=20_000)
 PATHS = ("local", "server")
-# The logger the server writes one line per request to: (method, operation, target, ...).
-SERVER_LOG = "aws_durable_execution_sdk_python_testing.server"
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -78,54 +74,35 @@ def run_steps(steps: int, durability: str) -> StepsOutcome:
     return StepsOutcome(result.status.value, result.result, len(result.operations), calls)
 
 
-class CheckpointRequests(logging.Handler):
-    """Counts the server's ``CheckpointDurableExecution`` request lines."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        args = record.args
-        if isinstance(args, tuple) and len(args) > 1 and args[1] == "CheckpointDurableExecution":
-            with self._lock:
-                self.count += 1
-
-
 class BenchServer:
-    """One ``DurableLocalServer`` serving both handlers, with its checkpoint requests counted."""
+    """One ``DurableLocalServer`` serving both handlers; it counts the requests it serves."""
 
     def __init__(self) -> None:
         self.server = DurableLocalServer(
             {f"steps-{name}": handler for name, handler in HANDLERS.items()}, limits=STEP_LIMITS
         )
-        self.requests = CheckpointRequests()
-        self._log = logging.getLogger(SERVER_LOG)
-        self._level = self._log.level
 
     def __enter__(self) -> BenchServer:
-        self._log.addHandler(self.requests)
-        self._log.setLevel(logging.INFO)
         self.server.start()
         self.client = self.server.client()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.server.stop()
-        self._log.removeHandler(self.requests)
-        self._log.setLevel(self._level)
+
+    def checkpoint_requests(self) -> int:
+        return self.server.request_counts().get("CheckpointDurableExecution", 0)
 
     def run_steps(self, steps: int, durability: str) -> StepsOutcome:
         """A synchronous ``Invoke``: it returns once the execution has ended."""
-        before = self.requests.count
+        before = self.checkpoint_requests()
         response = self.client.invoke(
             FunctionName=f"steps-{durability}", Payload=json.dumps({"steps": steps}).encode()
         )
         value = json.loads(response["Payload"].read())
         arn = response["DurableExecutionArn"]
         status = self.client.get_durable_execution(DurableExecutionArn=arn)["Status"]
-        return StepsOutcome(status, value, None, self.requests.count - before)
+        return StepsOutcome(status, value, None, self.checkpoint_requests() - before)
 
 
 _shared: BenchServer | None = None
